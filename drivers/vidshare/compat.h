@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The differences between the kernels vidshare supports (Debian's 6.1 and
+ * 6.12), in one place.
+ */
+#ifndef _VIDSHARE_COMPAT_H
+#define _VIDSHARE_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <kunit/visibility.h>
+/* struct class::devnode takes a const device from 6.2 on. */
+#define VIDSHARE_DEVNODE_CONST const
+#else
+#define VIDSHARE_DEVNODE_CONST
+/* 6.1 has no kunit/visibility.h; exporting to the test namespace is harmless. */
+#define EXPORT_SYMBOL_IF_KUNIT(sym) EXPORT_SYMBOL_NS(sym, EXPORTED_FOR_KUNIT_TESTING)
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/* 6.3 made vm_flags read-only and added helpers that assert the mmap lock. */
+static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+#endif /* _VIDSHARE_COMPAT_H */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vidshare: share a display adapter's frame buffer with a process.
+ *
+ * The PCI driver: binding, the frame-buffer BAR, module parameters, and
+ * revocation of every share when the adapter goes away.
+ */
+
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "vidshare.h"
+
+#define VIDSHARE_MAX_SHARES_LIMIT	1048576
+
+unsigned int vidshare_max_shares = 256;
+EXPORT_SYMBOL_IF_KUNIT(vidshare_max_shares);
+
+static int max_shares_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, VIDSHARE_MAX_SHARES_LIMIT);
+}
+
+static const struct kernel_param_ops max_shares_ops = {
+	.set = max_shares_set,
+	.get = param_get_uint,
+};
+module_param_cb(max_shares, &max_shares_ops, &vidshare_max_shares, 0644);
+MODULE_PARM_DESC(max_shares,
+		 "Most live shares one open file may hold (1-1048576, default 256)");
+
+static char ids[1024];
+module_param_string(ids, ids, sizeof(ids), 0444);
+MODULE_PARM_DESC(ids,
+		 "More PCI ids to bind, comma separated vendor:device[:subvendor[:subdevice]] in hex, e.g. ids=1234:1111,1b36:0100");
+
+static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	const struct vidshare_adapter *adapter =
+		vidshare_adapter_find(pdev->vendor, pdev->device);
+	struct vidshare_bar_desc bars[PCI_STD_NUM_BARS];
+	struct vidshare_device *vdev;
+	u64 vram = 0;
+	int bar, i, ret;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		bars[i].flags = pci_resource_flags(pdev, i);
+		bars[i].len = pci_resource_len(pdev, i);
+	}
+	bar = vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, adapter->fb_bar);
+	if (bar < 0) {
+		dev_err(&pdev->dev, "no frame-buffer BAR: %s needs a prefetchable memory BAR\n",
+			adapter->name);
+		return -ENODEV;
+	}
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	/* Managed by pcim_enable_device(); revokes /dev/mem and resourceN maps. */
+	ret = pci_request_region(pdev, bar, "vidshare");
+	if (ret) {
+		dev_err(&pdev->dev,
+			"BAR%d is in use by another driver, probably a firmware framebuffer (vesafb, efifb, simplefb): boot without it or unbind it first\n",
+			bar);
+		return ret;
+	}
+
+	vdev = vidshare_device_alloc(pdev);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	vdev->adapter = adapter;
+	vdev->fb_bar = bar;
+	vdev->fb_phys = pci_resource_start(pdev, bar);
+	vdev->fb_size = pci_resource_len(pdev, bar);
+	vdev->wc = pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH;
+	vdev->ids.vendor = pdev->vendor;
+	vdev->ids.device = pdev->device;
+	vdev->ids.subsystem_vendor = pdev->subsystem_vendor;
+	vdev->ids.subsystem_device = pdev->subsystem_device;
+
+	if (adapter->mode_ops && adapter->mmio_bar >= 0 &&
+	    (pci_resource_flags(pdev, adapter->mmio_bar) & IORESOURCE_MEM) &&
+	    !pci_request_region(pdev, adapter->mmio_bar, "vidshare")) {
+		vdev->mmio = pcim_iomap(pdev, adapter->mmio_bar, 0);
+		if (vdev->mmio && !adapter->mode_ops->probe(vdev, &vram))
+			vdev->mode_ops = adapter->mode_ops;
+	}
+	if (!vdev->mode_ops)
+		dev_info(&pdev->dev, "no mode interface: GET/SET_MODE are unsupported\n");
+	/* The BAR may be larger than the memory behind it. */
+	if (vram && vram < vdev->fb_size)
+		vdev->fb_size = vram;
+	vdev->fb_size = round_down(vdev->fb_size, PAGE_SIZE);
+
+	if (vdev->wc)
+		vdev->wc_cookie = arch_phys_wc_add(vdev->fb_phys, vdev->fb_size);
+	ret = vidshare_cdev_add(vdev);
+	if (ret) {
+		arch_phys_wc_del(vdev->wc_cookie);
+		put_device(&vdev->dev);
+		return ret;
+	}
+	pci_set_drvdata(pdev, vdev);
+	dev_info(&vdev->dev, "%s: BAR%d, %llu KiB%s\n", adapter->name, bar,
+		 vdev->fb_size >> 10, vdev->wc ? ", write-combining" : "");
+	return 0;
+}
+
+static void vidshare_remove(struct pci_dev *pdev)
+{
+	struct vidshare_device *vdev = pci_get_drvdata(pdev);
+
+	vidshare_cdev_del(vdev);
+	vidshare_revoke(vdev);
+	arch_phys_wc_del(vdev->wc_cookie);
+	dev_info(&pdev->dev, "unbound; every share is revoked\n");
+	put_device(&vdev->dev);
+}
+
+/*
+ * The adapters vidshare binds to by itself. There is deliberately no
+ * MODULE_DEVICE_TABLE: vidshare never loads automatically and never takes
+ * an adapter that another driver has bound.
+ */
+static const struct pci_device_id vidshare_pci_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x1111) },	/* QEMU standard VGA */
+	{ }
+};
+
+static struct pci_driver vidshare_pci_driver = {
+	.name = "vidshare",
+	.id_table = vidshare_pci_ids,
+	.probe = vidshare_probe,
+	.remove = vidshare_remove,
+};
+
+/* Add the ids= parameter the way vfio-pci does. */
+static void vidshare_add_ids(void)
+{
+	char *p = ids, *id;
+
+	while ((id = strsep(&p, ","))) {
+		unsigned int vendor, device, subvendor = PCI_ANY_ID,
+			     subdevice = PCI_ANY_ID;
+		int n, ret;
+
+		if (!*id)
+			continue;
+		n = sscanf(id, "%x:%x:%x:%x", &vendor, &device, &subvendor, &subdevice);
+		if (n < 2 || vendor > 0xffff || device > 0xffff) {
+			pr_err("vidshare: ids: cannot parse \"%s\"\n", id);
+			continue;
+		}
+		ret = pci_add_dynid(&vidshare_pci_driver, vendor, device,
+				    subvendor, subdevice, 0, 0, 0);
+		if (ret)
+			pr_err("vidshare: ids: cannot add %04x:%04x: %d\n",
+			       vendor, device, ret);
+	}
+}
+
+static int __init vidshare_init(void)
+{
+	int ret;
+
+	ret = vidshare_cdev_init();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&vidshare_pci_driver);
+	if (ret) {
+		vidshare_cdev_exit();
+		return ret;
+	}
+	vidshare_add_ids();
+	return 0;
+}
+
+static void __exit vidshare_exit(void)
+{
+	pci_unregister_driver(&vidshare_pci_driver);
+	vidshare_cdev_exit();
+}
+
+module_init(vidshare_init);
+module_exit(vidshare_exit);
+
+MODULE_DESCRIPTION("Share a display adapter's frame buffer with a process");
+MODULE_LICENSE("GPL");

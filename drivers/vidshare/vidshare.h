@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vidshare internals: shared by the PCI binding, the char device, the
+ * mapping list and the adapter quirks.
+ */
+#ifndef _VIDSHARE_H
+#define _VIDSHARE_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/vidshare.h>
+
+struct vidshare_device;
+
+/**
+ * struct vidshare_mode_ops - a mode-setting interface an adapter may have
+ * @probe: check that the interface answers; set the VRAM size, 0 if unknown
+ * @get: read the current mode; leave it zero when no linear mode is set
+ * @set: program a mode already checked by vidshare_mode_check()
+ */
+struct vidshare_mode_ops {
+	int (*probe)(struct vidshare_device *vdev, u64 *vram);
+	void (*get)(struct vidshare_device *vdev, struct vidshare_mode *mode);
+	void (*set)(struct vidshare_device *vdev, const struct vidshare_mode *mode);
+};
+
+/**
+ * struct vidshare_adapter - what vidshare knows about one adapter model
+ * @vendor: PCI vendor id
+ * @device: PCI device id
+ * @name: human-readable model name
+ * @fb_bar: frame-buffer BAR, or -1 to pick the largest prefetchable BAR
+ * @mmio_bar: register BAR the mode interface uses, or -1
+ * @mode_ops: mode interface, or NULL
+ */
+struct vidshare_adapter {
+	u16 vendor;
+	u16 device;
+	const char *name;
+	int fb_bar;
+	int mmio_bar;
+	const struct vidshare_mode_ops *mode_ops;
+};
+
+/**
+ * struct vidshare_bar_desc - the facts about one BAR that the BAR choice uses
+ * @flags: IORESOURCE_* flags of the BAR
+ * @len: length of the BAR in bytes, 0 if not implemented
+ */
+struct vidshare_bar_desc {
+	unsigned long flags;
+	u64 len;
+};
+
+/**
+ * struct vidshare_device - one bound adapter
+ * @pdev: the PCI device (reference held until the last user is gone)
+ * @dev: the class device behind /dev/vidshareN; its release frees this
+ * @cdev: the character device
+ * @adapter: the adapter description, never NULL
+ * @inode: anonymous inode whose address_space all opens share
+ * @fb_bar: index of the frame-buffer BAR
+ * @fb_phys: bus address of the frame buffer
+ * @fb_size: bytes that can be shared, a multiple of PAGE_SIZE
+ * @wc: the BAR is prefetchable; shares default to write-combining
+ * @wc_cookie: arch_phys_wc_add() handle
+ * @mmio: mapped register BAR for the mode interface, or NULL
+ * @mode_ops: the mode interface, if @mmio answers it; else NULL
+ * @ids: PCI ids reported by INFO (kept after the device is gone)
+ * @revoke_sem: readers map, fault and touch registers; the writer revokes
+ * @revoked: the adapter is gone; only INFO, UNSHARE and close still work
+ * @lock: protects @files
+ * @files: open files, &vidshare_file.node
+ * @mode_lock: serializes the mode interface
+ */
+struct vidshare_device {
+	struct pci_dev *pdev;
+	struct device dev;
+	struct cdev cdev;
+	const struct vidshare_adapter *adapter;
+	struct inode *inode;
+	int fb_bar;
+	phys_addr_t fb_phys;
+	u64 fb_size;
+	bool wc;
+	int wc_cookie;
+	void __iomem *mmio;
+	const struct vidshare_mode_ops *mode_ops;
+	struct {
+		u16 vendor, device, subsystem_vendor, subsystem_device;
+	} ids;
+	struct rw_semaphore revoke_sem;
+	bool revoked;
+	struct mutex lock;		/* protects @files */
+	struct list_head files;
+	struct mutex mode_lock;		/* serializes the mode interface */
+};
+
+/**
+ * struct vidshare_file - per-open-file state
+ * @vdev: the adapter (holds a reference on @vdev->dev)
+ * @node: entry in &vidshare_device.files
+ * @lock: protects @maps and @nr_maps
+ * @maps: live shares made through this file, &vidshare_map.node
+ * @nr_maps: number of entries in @maps
+ */
+struct vidshare_file {
+	struct vidshare_device *vdev;
+	struct list_head node;
+	spinlock_t lock;		/* protects @maps, @nr_maps */
+	struct list_head maps;
+	unsigned int nr_maps;
+};
+
+/**
+ * struct vidshare_map - one live share (a VMA of the device)
+ * @node: entry in &vidshare_file.maps
+ * @vf: the file it was made through
+ * @mm: the address space it lives in (not a reference; the VMA pins it)
+ * @start: user address of the first mapped page
+ * @size: mapped bytes, a multiple of PAGE_SIZE
+ * @offset: frame-buffer offset of @start, a multiple of PAGE_SIZE
+ * @sub: offset of the shared view inside the first page (SHARE only)
+ * @flags: VIDSHARE_SHARE_READONLY and VIDSHARE_SHARE_UNCACHED as mapped
+ * @unsharing: an UNSHARE has claimed it
+ * @synced: seen by the revocation barrier
+ */
+struct vidshare_map {
+	struct list_head node;
+	struct vidshare_file *vf;
+	struct mm_struct *mm;
+	unsigned long start;
+	unsigned long size;
+	u64 offset;
+	u32 sub;
+	u32 flags;
+	bool unsharing;
+	bool synced;
+};
+
+/**
+ * struct vidshare_view - a checked SHARE request
+ * @offset: page-aligned frame-buffer offset to map
+ * @size: page-multiple length to map
+ * @sub: view_offset % PAGE_SIZE
+ */
+struct vidshare_view {
+	u64 offset;
+	u64 size;
+	u32 sub;
+};
+
+extern unsigned int vidshare_max_shares;
+
+/* cdev.c */
+struct vidshare_device *vidshare_device_alloc(struct pci_dev *pdev);
+int vidshare_cdev_init(void);
+void vidshare_cdev_exit(void);
+int vidshare_cdev_add(struct vidshare_device *vdev);
+void vidshare_cdev_del(struct vidshare_device *vdev);
+int vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info);
+
+/* map.c */
+int vidshare_share_check(const struct vidshare_share *req, u64 fb_size,
+			 struct vidshare_view *view, const char **why);
+int vidshare_map_insert(struct vidshare_file *vf, struct vidshare_map *map,
+			unsigned int limit);
+void vidshare_map_remove(struct vidshare_map *map);
+int vidshare_mmap(struct file *file, struct vm_area_struct *vma);
+int vidshare_do_share(struct file *file, struct vidshare_share *req);
+int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req);
+void vidshare_revoke(struct vidshare_device *vdev);
+
+/* quirks.c */
+const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device);
+int vidshare_pick_fb_bar(const struct vidshare_bar_desc *bars, int nr, int preferred);
+int vidshare_mode_check(const struct vidshare_mode *mode, u64 fb_size, u32 *stride);
+int vidshare_get_mode(struct vidshare_device *vdev, struct vidshare_mode *mode);
+int vidshare_set_mode(struct vidshare_device *vdev, const struct vidshare_mode *mode);
+
+#endif /* _VIDSHARE_H */
