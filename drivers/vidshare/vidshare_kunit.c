@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for vidshare: view rounding and bounds, request checks, the
+ * mapping list, BAR choice, mode checks, and SHARE/UNSHARE in a KUnit user
+ * context against the first bound adapter.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mman.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vidshare.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define FB_SIZE	SZ_16M
+
+static int check(const struct vidshare_share *req, struct vidshare_view *view)
+{
+	const char *why = NULL;
+	int ret = vidshare_share_check(req, FB_SIZE, view, &why);
+
+	/* Every refusal says why; every success leaves why alone. */
+	return ret && !why ? -EBADMSG : ret;
+}
+
+static void view_aligned(struct kunit *test)
+{
+	struct vidshare_share req = { .view_offset = SZ_64K, .view_size = SZ_1M };
+	struct vidshare_view v;
+
+	KUNIT_ASSERT_EQ(test, check(&req, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.offset, (u64)SZ_64K);
+	KUNIT_EXPECT_EQ(test, v.size, (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, v.sub, 0U);
+}
+
+static void view_unaligned_rounds_out(struct kunit *test)
+{
+	struct vidshare_share req = { .view_offset = 100, .view_size = 50 };
+	struct vidshare_view v;
+
+	KUNIT_ASSERT_EQ(test, check(&req, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.offset, 0ULL);
+	KUNIT_EXPECT_EQ(test, v.size, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, v.sub, 100U);
+}
+
+static void view_straddles_page(struct kunit *test)
+{
+	struct vidshare_share req = { .view_offset = PAGE_SIZE - 1, .view_size = 2 };
+	struct vidshare_view v;
+
+	KUNIT_ASSERT_EQ(test, check(&req, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.offset, 0ULL);
+	KUNIT_EXPECT_EQ(test, v.size, 2 * (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, v.sub, (u32)PAGE_SIZE - 1);
+}
+
+static void view_last_byte(struct kunit *test)
+{
+	struct vidshare_share req = { .view_offset = FB_SIZE - 1, .view_size = 1 };
+	struct vidshare_view v;
+
+	KUNIT_ASSERT_EQ(test, check(&req, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.offset, (u64)FB_SIZE - PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, v.size, (u64)PAGE_SIZE);
+}
+
+static void view_whole_fb(struct kunit *test)
+{
+	struct vidshare_share req = { .view_size = FB_SIZE };
+	struct vidshare_view v;
+
+	KUNIT_ASSERT_EQ(test, check(&req, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.size, (u64)FB_SIZE);
+}
+
+static void view_bounds_refused(struct kunit *test)
+{
+	static const struct { u64 off, size; } bad[] = {
+		{ 0, 0 },			/* empty */
+		{ FB_SIZE, 1 },			/* starts at the end */
+		{ FB_SIZE - 1, 2 },		/* ends one past */
+		{ 0, FB_SIZE + 1 },
+		{ FB_SIZE + 1, 1 },
+		{ U64_MAX, 1 },			/* overflows */
+		{ PAGE_SIZE, U64_MAX },
+		{ U64_MAX, U64_MAX },
+	};
+	struct vidshare_view v;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct vidshare_share req = {
+			.view_offset = bad[i].off, .view_size = bad[i].size,
+		};
+
+		KUNIT_EXPECT_EQ_MSG(test, check(&req, &v), -EINVAL,
+				    "offset %llx size %llx", bad[i].off, bad[i].size);
+	}
+}
+
+static void share_flags_checked(struct kunit *test)
+{
+	struct vidshare_share req = { .view_size = 1 };
+	struct vidshare_view v;
+	int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		req.flags = 1U << bit;
+		if (req.flags == VIDSHARE_SHARE_FIXED)
+			req.requested_addr = SZ_1G;
+		KUNIT_EXPECT_EQ_MSG(test, check(&req, &v),
+				    req.flags & VIDSHARE_SHARE_FLAGS ? 0 : -EINVAL,
+				    "flag bit %d", bit);
+		req.requested_addr = 0;
+	}
+	req.flags = 0;
+	req.reserved = 1;
+	KUNIT_EXPECT_EQ(test, check(&req, &v), -EINVAL);
+}
+
+static void share_fixed_needs_aligned_address(struct kunit *test)
+{
+	struct vidshare_share req = {
+		.view_size = 1, .flags = VIDSHARE_SHARE_FIXED,
+	};
+	struct vidshare_view v;
+
+	KUNIT_EXPECT_EQ(test, check(&req, &v), -EINVAL);
+	req.requested_addr = SZ_1G + 1;
+	KUNIT_EXPECT_EQ(test, check(&req, &v), -EINVAL);
+	req.requested_addr = SZ_1G;
+	KUNIT_EXPECT_EQ(test, check(&req, &v), 0);
+	/* Without FIXED the address is a hint: any value will do. */
+	req.flags = 0;
+	req.requested_addr = SZ_1G + 1;
+	KUNIT_EXPECT_EQ(test, check(&req, &v), 0);
+}
+
+static struct kunit_case vidshare_view_cases[] = {
+	KUNIT_CASE(view_aligned),
+	KUNIT_CASE(view_unaligned_rounds_out),
+	KUNIT_CASE(view_straddles_page),
+	KUNIT_CASE(view_last_byte),
+	KUNIT_CASE(view_whole_fb),
+	KUNIT_CASE(view_bounds_refused),
+	KUNIT_CASE(share_flags_checked),
+	KUNIT_CASE(share_fixed_needs_aligned_address),
+	{}
+};
+
+static struct kunit_suite vidshare_view_suite = {
+	.name = "vidshare_view",
+	.test_cases = vidshare_view_cases,
+};
+
+static struct vidshare_file *test_file(struct kunit *test)
+{
+	struct vidshare_file *vf = kunit_kzalloc(test, sizeof(*vf), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vf);
+	spin_lock_init(&vf->lock);
+	INIT_LIST_HEAD(&vf->maps);
+	return vf;
+}
+
+static void maps_insert_remove(struct kunit *test)
+{
+	struct vidshare_file *vf = test_file(test);
+	struct vidshare_map a = {}, b = {};
+
+	KUNIT_ASSERT_EQ(test, vidshare_map_insert(vf, &a, 4), 0);
+	KUNIT_ASSERT_EQ(test, vidshare_map_insert(vf, &b, 4), 0);
+	KUNIT_EXPECT_EQ(test, vf->nr_maps, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, a.vf, vf);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&vf->maps, struct vidshare_map, node), &a);
+	vidshare_map_remove(&a);
+	KUNIT_EXPECT_EQ(test, vf->nr_maps, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&vf->maps, struct vidshare_map, node), &b);
+	vidshare_map_remove(&b);
+	KUNIT_EXPECT_EQ(test, vf->nr_maps, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&vf->maps));
+}
+
+static void maps_limit(struct kunit *test)
+{
+	struct vidshare_file *vf = test_file(test);
+	struct vidshare_map m[3] = {};
+
+	KUNIT_ASSERT_EQ(test, vidshare_map_insert(vf, &m[0], 2), 0);
+	KUNIT_ASSERT_EQ(test, vidshare_map_insert(vf, &m[1], 2), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_map_insert(vf, &m[2], 2), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, vf->nr_maps, 2U);
+	KUNIT_EXPECT_NULL(test, m[2].vf);
+	/* A freed slot can be used again. */
+	vidshare_map_remove(&m[0]);
+	KUNIT_EXPECT_EQ(test, vidshare_map_insert(vf, &m[2], 2), 0);
+	vidshare_map_remove(&m[1]);
+	vidshare_map_remove(&m[2]);
+	KUNIT_EXPECT_TRUE(test, list_empty(&vf->maps));
+}
+
+static struct kunit_case vidshare_maps_cases[] = {
+	KUNIT_CASE(maps_insert_remove),
+	KUNIT_CASE(maps_limit),
+	{}
+};
+
+static struct kunit_suite vidshare_maps_suite = {
+	.name = "vidshare_maps",
+	.test_cases = vidshare_maps_cases,
+};
+
+#define MEM	IORESOURCE_MEM
+#define PF	(IORESOURCE_MEM | IORESOURCE_PREFETCH)
+
+static void bar_preferred(struct kunit *test)
+{
+	struct vidshare_bar_desc bars[PCI_STD_NUM_BARS] = {
+		[0] = { PF, SZ_16M }, [2] = { MEM, SZ_4K }, [4] = { IORESOURCE_IO, 32 },
+	};
+
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, 0), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, 2), 2);
+	/* An I/O BAR, an absent BAR or one past the end is never used. */
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, 4), -ENODEV);
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, 6), -ENODEV);
+}
+
+static void bar_fallback_largest_prefetchable(struct kunit *test)
+{
+	struct vidshare_bar_desc bars[PCI_STD_NUM_BARS] = {
+		[0] = { MEM, SZ_256M },		/* larger, but not prefetchable */
+		[1] = { PF, SZ_8M },
+		[2] = { PF, SZ_64M },		/* 64-bit: [3] is its upper half */
+		[4] = { PF, SZ_32M },
+		[5] = { IORESOURCE_IO, 256 },
+	};
+
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, -1), 2);
+}
+
+static void bar_none(struct kunit *test)
+{
+	struct vidshare_bar_desc bars[PCI_STD_NUM_BARS] = {
+		[0] = { MEM, SZ_16M }, [1] = { PF, 16 }, [2] = { IORESOURCE_IO, 256 },
+	};
+
+	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, -1), -ENODEV);
+}
+
+static void adapter_table(struct kunit *test)
+{
+	const struct vidshare_adapter *a = vidshare_adapter_find(0x1234, 0x1111);
+
+	KUNIT_EXPECT_EQ(test, a->fb_bar, 0);
+	KUNIT_EXPECT_EQ(test, a->mmio_bar, 2);
+	KUNIT_EXPECT_NOT_NULL(test, a->mode_ops);
+	a = vidshare_adapter_find(0x1234, 0x1112);
+	KUNIT_EXPECT_EQ(test, a->fb_bar, -1);
+	KUNIT_EXPECT_NULL(test, a->mode_ops);
+}
+
+static struct kunit_case vidshare_bar_cases[] = {
+	KUNIT_CASE(bar_preferred),
+	KUNIT_CASE(bar_fallback_largest_prefetchable),
+	KUNIT_CASE(bar_none),
+	KUNIT_CASE(adapter_table),
+	{}
+};
+
+static struct kunit_suite vidshare_bar_suite = {
+	.name = "vidshare_bar",
+	.test_cases = vidshare_bar_cases,
+};
+
+static void mode_good(struct kunit *test)
+{
+	struct vidshare_mode m = { .width = 640, .height = 480, .bpp = 32, .stride = 7 };
+	u32 stride = 0;
+
+	KUNIT_ASSERT_EQ(test, vidshare_mode_check(&m, FB_SIZE, &stride), 0);
+	KUNIT_EXPECT_EQ(test, stride, 2560U);
+	m = (struct vidshare_mode){ .width = 800, .height = 600, .bpp = 16 };
+	KUNIT_ASSERT_EQ(test, vidshare_mode_check(&m, FB_SIZE, &stride), 0);
+	KUNIT_EXPECT_EQ(test, stride, 1600U);
+	m = (struct vidshare_mode){ .width = 2048, .height = 2048, .bpp = 32 };
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(&m, FB_SIZE, &stride), 0);
+}
+
+static void mode_bad(struct kunit *test)
+{
+	static const struct vidshare_mode bad[] = {
+		{ .width = 640, .height = 480, .bpp = 7 },
+		{ .width = 640, .height = 480, .bpp = 0 },
+		{ .width = 0, .height = 480, .bpp = 32 },
+		{ .width = 100, .height = 480, .bpp = 32 },
+		{ .width = 100000, .height = 480, .bpp = 32 },
+		{ .width = 640, .height = 0, .bpp = 32 },
+		{ .width = 640, .height = 12001, .bpp = 8 },
+		{ .width = 2048, .height = 2049, .bpp = 32 },	/* > 16 MiB */
+		{ .width = 640, .height = 480, .bpp = 32, .flags = 1 },
+		{ .width = 640, .height = 480, .bpp = 32, .reserved = 1 },
+	};
+	u32 stride;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, vidshare_mode_check(&bad[i], FB_SIZE, &stride),
+				    -EINVAL, "mode %d", i);
+}
+
+static struct kunit_case vidshare_mode_cases[] = {
+	KUNIT_CASE(mode_good),
+	KUNIT_CASE(mode_bad),
+	{}
+};
+
+static struct kunit_suite vidshare_mode_suite = {
+	.name = "vidshare_mode",
+	.test_cases = vidshare_mode_cases,
+};
+
+/*
+ * SHARE and UNSHARE run in the test's own user context (kunit_vm_mmap()
+ * gives the test thread an mm), through a file of the first bound adapter.
+ */
+static struct file *user_setup(struct kunit *test)
+{
+	struct file *file;
+
+	if (!kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_ANONYMOUS | MAP_PRIVATE, 0))
+		kunit_skip(test, "no user context");
+	file = filp_open("/dev/vidshare0", O_RDWR, 0);
+	if (IS_ERR(file))
+		kunit_skip(test, "no /dev/vidshare0: %ld", PTR_ERR(file));
+	return file;
+}
+
+static void user_share_write_read_unshare(struct kunit *test)
+{
+	struct file *file = user_setup(test);
+	struct vidshare_share a = { .view_offset = PAGE_SIZE + 100, .view_size = 50 };
+	struct vidshare_share b = {
+		.view_offset = PAGE_SIZE, .view_size = PAGE_SIZE,
+		.flags = VIDSHARE_SHARE_READONLY,
+	};
+	struct vidshare_unshare u = {};
+	u32 val = 0x5a17c0de, got = 0;
+
+	KUNIT_ASSERT_EQ(test, vidshare_do_share(file, &a), 0);
+	KUNIT_EXPECT_EQ(test, a.shared_offset, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, a.shared_size, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, offset_in_page(a.virtual_addr), 100UL);
+	KUNIT_ASSERT_EQ(test, vidshare_do_share(file, &b), 0);
+	KUNIT_EXPECT_NE(test, a.virtual_addr, b.virtual_addr);
+
+	/* A write through one share is read back through the other. */
+	KUNIT_ASSERT_EQ(test, copy_to_user(u64_to_user_ptr(a.virtual_addr), &val,
+					   sizeof(val)), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_from_user(&got, u64_to_user_ptr(b.virtual_addr + 100),
+					     sizeof(got)), 0UL);
+	KUNIT_EXPECT_EQ(test, got, val);
+	/* The read-only share takes no writes. */
+	KUNIT_EXPECT_NE(test, copy_to_user(u64_to_user_ptr(b.virtual_addr), &val,
+					   sizeof(val)), 0UL);
+
+	/* Only the exact address SHARE returned ends a share. */
+	u.virtual_addr = a.virtual_addr - 100;
+	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), -ENOENT);
+	u.virtual_addr = a.virtual_addr;
+	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), -ENOENT);
+	KUNIT_EXPECT_NE(test, copy_from_user(&got, u64_to_user_ptr(a.virtual_addr),
+					     sizeof(got)), 0UL);
+	u.virtual_addr = b.virtual_addr;
+	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
+	fput(file);
+}
+
+static void user_fixed(struct kunit *test)
+{
+	struct file *file = user_setup(test);
+	unsigned long busy = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	struct vidshare_share s = {
+		.view_size = PAGE_SIZE, .flags = VIDSHARE_SHARE_FIXED,
+		.requested_addr = busy,
+	};
+	struct vidshare_unshare u = {};
+
+	KUNIT_ASSERT_NE(test, busy, 0UL);
+	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s), -EEXIST);
+	/* Just below the busy page is free on a top-down layout; use it. */
+	s.requested_addr = busy - 16 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, vidshare_do_share(file, &s), 0);
+	KUNIT_EXPECT_EQ(test, s.virtual_addr, busy - 16 * PAGE_SIZE);
+	u.virtual_addr = s.virtual_addr;
+	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
+	fput(file);
+}
+
+static void user_limit(struct kunit *test)
+{
+	struct file *file = user_setup(test);
+	unsigned int saved = vidshare_max_shares;
+	struct vidshare_share s[3];
+	struct vidshare_unshare u = {};
+	int i;
+
+	vidshare_max_shares = 2;
+	for (i = 0; i < 3; i++)
+		s[i] = (struct vidshare_share){ .view_size = PAGE_SIZE };
+	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s[0]), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s[1]), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s[2]), -ENOSPC);
+	u.virtual_addr = s[0].virtual_addr;
+	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s[2]), 0);
+	vidshare_max_shares = saved;
+	for (i = 1; i < 3; i++) {
+		u.virtual_addr = s[i].virtual_addr;
+		KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
+	}
+	fput(file);
+}
+
+static struct kunit_case vidshare_user_cases[] = {
+	KUNIT_CASE(user_share_write_read_unshare),
+	KUNIT_CASE(user_fixed),
+	KUNIT_CASE(user_limit),
+	{}
+};
+
+static struct kunit_suite vidshare_user_suite = {
+	.name = "vidshare_user",
+	.test_cases = vidshare_user_cases,
+};
+
+kunit_test_suites(&vidshare_view_suite, &vidshare_maps_suite, &vidshare_bar_suite,
+		  &vidshare_mode_suite, &vidshare_user_suite);
+
+MODULE_DESCRIPTION("KUnit tests for vidshare");
+MODULE_LICENSE("GPL");
