@@ -166,13 +166,20 @@ static int vidshare_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int vidshare_efault(struct vidshare_device *vdev, const char *what)
+{
+	dev_dbg(&vdev->dev, "%s: bad argument pointer\n", what);
+	return -EFAULT;
+}
+
 static long vidshare_ioctl_share(struct file *file, void __user *uarg)
 {
+	struct vidshare_file *vf = file->private_data;
 	struct vidshare_share req;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
+		return vidshare_efault(vf->vdev, "SHARE");
 	ret = vidshare_do_share(file, &req);
 	if (ret)
 		return ret;
@@ -181,7 +188,7 @@ static long vidshare_ioctl_share(struct file *file, void __user *uarg)
 
 		/* Nothing changes on a failed call: take the share back. */
 		vidshare_do_unshare(file, &undo);
-		return -EFAULT;
+		return vidshare_efault(vf->vdev, "SHARE");
 	}
 	return 0;
 }
@@ -202,21 +209,25 @@ static long vidshare_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case VIDSHARE_IOC_INFO:
 		vidshare_do_info(vdev, &u.info);
-		return copy_to_user(uarg, &u.info, sizeof(u.info)) ? -EFAULT : 0;
+		if (copy_to_user(uarg, &u.info, sizeof(u.info)))
+			return vidshare_efault(vdev, "INFO");
+		return 0;
 	case VIDSHARE_IOC_SHARE:
 		return vidshare_ioctl_share(file, uarg);
 	case VIDSHARE_IOC_UNSHARE:
 		if (copy_from_user(&u.unshare, uarg, sizeof(u.unshare)))
-			return -EFAULT;
+			return vidshare_efault(vdev, "UNSHARE");
 		return vidshare_do_unshare(file, &u.unshare);
 	case VIDSHARE_IOC_GET_MODE:
 		ret = vidshare_get_mode(vdev, &u.mode);
 		if (ret)
 			return ret;
-		return copy_to_user(uarg, &u.mode, sizeof(u.mode)) ? -EFAULT : 0;
+		if (copy_to_user(uarg, &u.mode, sizeof(u.mode)))
+			return vidshare_efault(vdev, "GET_MODE");
+		return 0;
 	case VIDSHARE_IOC_SET_MODE:
 		if (copy_from_user(&u.mode, uarg, sizeof(u.mode)))
-			return -EFAULT;
+			return vidshare_efault(vdev, "SET_MODE");
 		if (!(file->f_mode & FMODE_WRITE)) {
 			dev_dbg(&vdev->dev, "SET_MODE: read-only open\n");
 			return -EACCES;
