@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "compat.h"
@@ -142,9 +143,9 @@ static struct pci_driver vidshare_pci_driver = {
 /* Add the ids= parameter the way vfio-pci does. */
 static void vidshare_add_ids(void)
 {
-	char *p = ids, *id;
+	char *buf = kstrdup(ids, GFP_KERNEL), *p = buf, *id;
 
-	while ((id = strsep(&p, ","))) {
+	while (p && (id = strsep(&p, ","))) {
 		unsigned int vendor, device, subvendor = PCI_ANY_ID,
 			     subdevice = PCI_ANY_ID;
 		int n, ret;
@@ -162,6 +163,7 @@ static void vidshare_add_ids(void)
 			pr_err("vidshare: ids: cannot add %04x:%04x: %d\n",
 			       vendor, device, ret);
 	}
+	kfree(buf);
 }
 
 static int __init vidshare_init(void)
