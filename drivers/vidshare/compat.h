@@ -32,4 +32,26 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
 }
 #endif
 
+/* mseal(2) (6.10) marks VMAs that munmap() must leave alone. */
+static inline bool vidshare_vma_sealed(struct vm_area_struct *vma)
+{
+#ifdef VM_SEALED
+	return vma->vm_flags & VM_SEALED;
+#else
+	return false;
+#endif
+}
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+struct kunit;
+/* No KUnit user context before 6.11: the vidshare_user suite skips. */
+static inline unsigned long kunit_vm_mmap(struct kunit *test, struct file *file,
+					  unsigned long addr, unsigned long len,
+					  unsigned long prot, unsigned long flag,
+					  unsigned long offset)
+{
+	return 0;
+}
+#endif
+
 #endif /* _VIDSHARE_COMPAT_H */

@@ -180,7 +180,8 @@ int vidshare_mmap(struct file *file, struct vm_area_struct *vma)
 	struct vidshare_map *map;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	/* MAP_SHARED of a read-only open keeps VM_MAYSHARE only. */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		dev_dbg(&vdev->dev, "mmap: private mappings are refused\n");
 		return -EINVAL;
 	}
@@ -322,7 +323,7 @@ EXPORT_SYMBOL_IF_KUNIT(vidshare_do_share);
  *
  * Return: 0, -EINVAL for non-zero flags or reserved, -ENOENT if
  * @req->virtual_addr is not what SHARE (or mmap(2)) returned for a live share
- * of @file in this process.
+ * of @file in this process, -EPERM if the share is sealed with mseal(2).
  */
 int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req)
 {
@@ -341,6 +342,11 @@ int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req)
 
 	mmap_read_lock(mm);
 	vma = vidshare_find_vma(file, req->virtual_addr);
+	if (vma && vidshare_vma_sealed(vma)) {
+		mmap_read_unlock(mm);
+		dev_dbg(&vdev->dev, "UNSHARE: the share is sealed\n");
+		return -EPERM;
+	}
 	map = vma ? vma->vm_private_data : NULL;
 	if (map && vma->vm_start == map->start &&
 	    req->virtual_addr == map->start + map->sub) {

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "vidshare.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
