@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the vidshare test guest under QEMU and judge what it reports.
+
+The guest (guest-init.sh) sends results and oracle requests over its second
+serial port, a unix socket this script listens on. Oracles look at the
+emulated hardware without going through the driver: QMP's monitor reads
+guest-physical memory, and QMP's screendump grabs the screen as PNG.
+KTAP (from the guest's kernel log) and the selftests' TAP are parsed with the
+kernel's own tools/testing/kunit/kunit.py.
+"""
+
+import argparse
+import json
+import os
+import re
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+# What the kernel prints when something went wrong: BUG/WARNING (lockdep,
+# KASAN, DEBUG_VM, DEBUG_LIST and sleep-in-atomic reports all start so),
+# oopses, panics, lockdep INFO reports and kmemleak.
+SPLAT = re.compile(r"(\bBUG:|\bWARNING:|\bUBSAN:|\bOops\b|Kernel panic|kernel BUG at|"
+                   r"general protection fault|\bINFO: (possible|task .* blocked)|"
+                   r"DEBUG_LOCKS_WARN_ON|unreferenced object|list_(add|del) corruption|"
+                   r"Call Trace:)")
+# The picture vidsharectl's "pattern" draws: 8 bars over 3/4, then a ramp.
+BARS = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x000000]
+
+
+class Results:
+    """Named test verdicts, printed as they come and counted at the end."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, status, detail=""):
+        self.items.append((name, status))
+        line = f"{status:4} {name}"
+        print(line + (f": {detail}" if detail else ""), flush=True)
+
+    def count(self, status):
+        return sum(1 for _, s in self.items if s == status)
+
+
+class Qmp:
+    """A minimal QMP client over a unix socket."""
+
+    def __init__(self, path, timeout=60):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.file = self.sock.makefile("rw")
+        self._read()
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise EOFError("QMP closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def cmd(self, name, **args):
+        self.file.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+        self.file.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise RuntimeError(f"QMP {name}: {reply['error']}")
+        return reply["return"]
+
+    def read_words(self, phys, count):
+        out = self.cmd("human-monitor-command",
+                       **{"command-line": f"xp /{count}wx {phys:#x}"})
+        return [int(w, 16) for w in re.findall(r"0x([0-9a-fA-F]{8})\b", out.split(":", 1)[1])]
+
+
+def png_pixels(path):
+    """Decode an 8-bit RGB or RGBA, non-interlaced PNG: (w, h, rows)."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat, hdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+        if kind == b"IHDR":
+            hdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+    w, h, depth, ctype, _, _, interlace = hdr
+    if depth != 8 or ctype not in (2, 6) or interlace:
+        raise ValueError(f"unsupported PNG depth {depth} type {ctype}")
+    bpp = 3 if ctype == 2 else 4
+    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 0xFF
+            elif f == 2:
+                line[i] = (line[i] + b) & 0xFF
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xFF
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append([(line[x * bpp] << 16) | (line[x * bpp + 1] << 8) | line[x * bpp + 2]
+                     for x in range(w)])
+        prev = line
+    return w, h, rows
+
+
+def pattern_mismatches(path, w, h):
+    """Compare a screendump with the vidshare picture at sample points."""
+    pw, ph, rows = png_pixels(path)
+    if (pw, ph) != (w, h):
+        return [f"screen is {pw}x{ph}, expected {w}x{h}"]
+    bad = []
+    samples = [((2 * b + 1) * w // 16, y, BARS[b]) for b in range(8)
+               for y in (0, h // 3, h * 3 // 4 - 1)]
+    samples += [(x, y, (x * 255 // (w - 1)) * 0x010101)
+                for x in range(0, w, w // 16) for y in (h * 3 // 4, h - 1)]
+    for x, y, want in samples:
+        if rows[y][x] != want:
+            bad.append(f"({x},{y}) is {rows[y][x]:06x}, expected {want:06x}")
+    return bad
+
+
+def kunit_parse(ksrc, text, results, prefix):
+    """Feed text to kunit.py parse and record every test case it reports."""
+    proc = subprocess.run([sys.executable, os.path.join(ksrc, "tools/testing/kunit/kunit.py"),
+                           "parse", "--json"], input=text, capture_output=True, text=True)
+    try:
+        tree = json.loads(proc.stdout[proc.stdout.index("{"):])
+    except ValueError:
+        results.add(f"{prefix}: parse", "FAIL", "kunit.py parse found no results")
+        return
+
+    def walk(group, path):
+        for case in group["test_cases"]:
+            status = {"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL")
+            results.add(f"{prefix}: {'.'.join(path + [case['name']])}", status)
+        for sub in group["sub_groups"]:
+            walk(sub, path + [sub["name"]])
+
+    walk(tree, [])
+
+
+def check_screen(qmp, outdir, name, w, h, deadline):
+    path = os.path.join(outdir, f"{name}.png")
+    bad = ["no screendump"]
+    while time.time() < deadline:
+        qmp.cmd("screendump", filename=path, format="png")
+        bad = pattern_mismatches(path, w, h)
+        if not bad:
+            return []
+        time.sleep(1)
+    return bad
+
+
+def check_mem(qmp, phys, words, deadline):
+    got = []
+    while time.time() < deadline:
+        got = qmp.read_words(phys, len(words))
+        if got == words:
+            return []
+        time.sleep(0.5)
+    return [f"guest-physical {phys:#x} holds {' '.join(f'{g:#010x}' for g in got)}"]
+
+
+def boot(args, results):
+    os.makedirs(args.out, exist_ok=True)
+    res_path = os.path.join(args.out, "results.sock")
+    qmp_path = os.path.join(args.out, "qmp.sock")
+    console = os.path.join(args.out, "console.log")
+    for p in (res_path, qmp_path):
+        if os.path.exists(p):
+            os.unlink(p)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(res_path)
+    listener.listen(1)
+
+    accel = ["-accel", "kvm"] if os.environ.get("VIDSHARE_KVM") == "1" else ["-accel", "tcg"]
+    cmd = ["qemu-system-x86_64", *accel, "-machine", "pc", "-cpu", "max", "-smp", "2",
+           "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
+           "-device", "VGA", "-kernel", args.kernel, "-initrd", args.initrd,
+           "-append", f"console=ttyS0 loglevel=5 panic=-1 vidshare.plan={args.plan}",
+           "-serial", f"file:{console}",
+           "-chardev", f"socket,id=res,path={res_path}", "-serial", "chardev:res",
+           "-qmp", f"unix:{qmp_path},server=on,wait=off"]
+    print("+ " + " ".join(cmd), flush=True)
+    qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    deadline = time.time() + args.timeout
+    listener.settimeout(60)
+    conn, _ = listener.accept()
+    qmp = Qmp(qmp_path)
+    blocks, buf, done, block = {}, b"", False, None
+
+    def reply(ok):
+        conn.sendall(b"ok\n" if ok else b"fail\n")
+
+    while not done and time.time() < deadline and qemu.poll() is None:
+        ready, _, _ = select.select([conn], [], [], 1)
+        if not ready:
+            continue
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            raw, buf = buf.split(b"\n", 1)
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            if block is not None and not line.startswith("@@END "):
+                block[1].append(line)
+                continue
+            words = line[2:].split() if line.startswith("@@") else []
+            if not words:
+                continue
+            if words[0] == "BEGIN":
+                block = (words[1], [])
+            elif words[0] == "END" and block:
+                blocks[block[0]] = (int(words[2]), "\n".join(block[1]) + "\n")
+                block = None
+            elif words[0] == "ORACLE-MEM":
+                name, phys = words[1], int(words[2], 16)
+                want = [int(w, 16) for w in words[3:]]
+                bad = check_mem(qmp, phys, want, min(deadline, time.time() + 60))
+                results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad))
+                reply(not bad)
+            elif words[0] == "ORACLE-SCREEN":
+                name, w, h = words[1], int(words[2]), int(words[3])
+                bad = check_screen(qmp, args.out, name, w, h, min(deadline, time.time() + 120))
+                results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad[:5]))
+                reply(not bad)
+            elif words[0] == "DONE":
+                done = True
+    if qemu.poll() is None:
+        if not done:
+            qemu.kill()
+        try:
+            qemu.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            qemu.kill()
+    results.add("guest: ran to the end", "PASS" if done else "FAIL",
+                "" if done else f"guest stopped early; see {console}")
+    with open(os.path.join(args.out, "blocks.json"), "w") as f:
+        json.dump(blocks, f, indent=1)
+    return blocks, open(console, errors="replace").read()
+
+
+def judge(args, results, blocks, console):
+    def rc_ok(name, what):
+        rc, out = blocks.get(name, (None, ""))
+        results.add(f"guest: {what}", "PASS" if rc == 0 else "FAIL",
+                    "" if rc == 0 else f"rc={rc}: {out.strip()[-400:]}")
+
+    rc_ok("insmod", "insmod vidshare")
+    rc_ok("info", "vidsharectl info")
+    for name, (rc, out) in blocks.items():
+        if name.endswith("-guest"):
+            results.add(f"guest: {name}", "PASS" if rc == 0 else "FAIL",
+                        "" if rc == 0 else out.strip()[-400:])
+    dmesg = blocks.get("dmesg", (1, ""))[1]
+    if args.plan == "check":
+        # Built-in KUnit prints an empty KTAP block at boot; take the one
+        # that vidshare_kunit's load printed.
+        lines = dmesg.splitlines()
+        mod = next((i for i, l in enumerate(lines) if "module: vidshare_kunit" in l), len(lines))
+        heads = [i for i, l in enumerate(lines[:mod]) if re.search(r"^\[[ \d.]+\] KTAP version", l)]
+        kunit_parse(args.ksrc, "\n".join(lines[heads[-1] if heads else mod:]) + "\n",
+                    results, "kunit")
+        rc, tap = blocks.get("selftests", (None, ""))
+        kunit_parse(args.ksrc, tap, results, "selftest")
+        rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
+        rc_ok("reload", "insmod vidshare again")
+        rc, leaks = blocks.get("kmemleak", (None, ""))
+        results.add("guest: kmemleak finds nothing", "PASS" if rc == 0 and not leaks.strip()
+                    else "FAIL", leaks.strip()[:400])
+    rc_ok("rmmod", "rmmod vidshare")
+    splats = [l for l in (console + dmesg).splitlines() if SPLAT.search(l)]
+    results.add("guest: no kernel splat", "FAIL" if splats else "PASS",
+                "; ".join(dict.fromkeys(s.strip() for s in splats[:5])))
+
+
+def write_png(path, w, h, pixel, filt):
+    """Write an RGB PNG whose rows all use filter type filt (0..4)."""
+    rows, prev = b"", bytearray(w * 3)
+    for y in range(h):
+        line = bytearray(b for x in range(w) for b in pixel(x, y).to_bytes(3, "big"))
+        out = bytearray(line)
+        for i in range(len(line)):
+            a = line[i - 3] if i >= 3 else 0
+            b, c = prev[i], prev[i - 3] if i >= 3 else 0
+            pred = [0, a, b, (a + b) // 2, 0][filt]
+            if filt == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            out[i] = (line[i] - pred) & 0xFF
+        rows += bytes([filt]) + bytes(out)
+        prev = line
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def self_check(outdir, results):
+    """Show that the harness's own detectors can fail."""
+    splats = ["[  5.1] BUG: KASAN: slab-use-after-free in vidshare_vm_close+0x1/0x2",
+              "[  5.1] WARNING: possible circular locking dependency detected",
+              "[  5.1] WARNING: CPU: 1 PID: 7 at mm/memory.c:1 zap_vma_ptes+0x1/0x2",
+              "[  5.1] BUG: sleeping function called from invalid context at mm/x.c:1",
+              "unreferenced object 0xffff888 (size 64):",
+              "[  5.1] list_del corruption. prev->next should be ffff",
+              "[  5.1] Oops: general protection fault, probably for non-canonical address",
+              "[  5.1] INFO: possible irq lock inversion dependency detected"]
+    benign = ["[  1.2] rcu: \tRCU lockdep checking is enabled.",
+              "[  1.2] ... MAX_LOCKDEP_SUBCLASSES:  8",
+              "[  1.2] kasan: KernelAddressSanitizer initialized",
+              "[  1.2] kmemleak: Kernel memory leak detector initialized (mem pool available: 1)"]
+    missed = [l for l in splats if not SPLAT.search(l)] + [l for l in benign if SPLAT.search(l)]
+    results.add("harness: splat detector", "FAIL" if missed else "PASS", "; ".join(missed))
+
+    os.makedirs(outdir, exist_ok=True)
+    w, h = 64, 48
+
+    def picture(x, y):
+        return BARS[x * 8 // w] if y < h * 3 // 4 else (x * 255 // (w - 1)) * 0x010101
+
+    bad = []
+    for filt in range(5):
+        path = os.path.join(outdir, f"self-check-{filt}.png")
+        write_png(path, w, h, picture, filt)
+        if pattern_mismatches(path, w, h):
+            bad.append(f"filter {filt}: good picture refused")
+        write_png(path, w, h, lambda x, y: picture(x, y) ^ (1 if (x, y) == (4, 0) else 0), filt)
+        if not pattern_mismatches(path, w, h):
+            bad.append(f"filter {filt}: wrong pixel accepted")
+    if not pattern_mismatches(path, w, h + 1):
+        bad.append("wrong size accepted")
+    results.add("harness: PNG decoder and picture check", "FAIL" if bad else "PASS", "; ".join(bad))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--self-check", action="store_true",
+                    help="only check the harness's own detectors")
+    ap.add_argument("--plan", choices=["check", "run"])
+    ap.add_argument("--kernel")
+    ap.add_argument("--initrd")
+    ap.add_argument("--ksrc", help="kernel source tree (for kunit.py)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--timeout", type=int, default=1200)
+    ap.add_argument("--results", help="append verdicts as JSON lines here")
+    args = ap.parse_args()
+    results = Results()
+    if args.self_check:
+        self_check(args.out, results)
+    else:
+        blocks, console = boot(args, results)
+        judge(args, results, blocks, console)
+    if args.results:
+        with open(args.results, "a") as f:
+            for name, status in results.items:
+                f.write(json.dumps({"name": name, "status": status}) + "\n")
+    # Verdicts are in --results; the exit code only says whether this ran.
+    return 0 if args.results or not results.count("FAIL") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
