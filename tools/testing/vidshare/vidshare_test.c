@@ -1,0 +1,2370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vidshare selftests: the userspace contract of /dev/vidshareN.
+ *
+ * Run as root with the vidshare module bound to a display adapter (the
+ * reference setup is a QEMU std VGA, PCI 1234:1111, 16 MiB BAR0). The device
+ * node is $VIDSHARE_DEV, /dev/vidshare0 if unset.
+ *
+ * The fixtures run in declaration order: "vidshare" (one O_RDWR open),
+ * "mode" (restores the display mode), "limits" (changes and restores the
+ * max_shares module parameter) and, last, "revoke" (unbinds the PCI device
+ * and binds it again, also when a test fails).
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/vidshare.h>
+
+/*
+ * The harness itself trips -Wextra: an unused handler argument, and a local
+ * of its TEST_F() wrapper that GCC thinks setjmp() may clobber.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wclobbered"
+#endif
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+#define MAX_SHARES_PARAM	"/sys/module/vidshare/parameters/max_shares"
+#define DRIVER_DIR		"/sys/bus/pci/drivers/vidshare"
+#define CLASS_DIR		"/sys/class/vidshare"
+#define SZ_16M			(16ULL << 20)
+#define REBIND_TIMEOUT_MS	5000
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Note: EXPECT_*() and ASSERT_*() expand to two statements (the check and an
+ * optional handler loop), so a loop or if body using them needs braces.
+ */
+
+static const char *dev_path(void)
+{
+	const char *p = getenv("VIDSHARE_DEV");
+
+	return p && *p ? p : "/dev/vidshare0";
+}
+
+static uint64_t page_size(void)
+{
+	static uint64_t ps;
+
+	if (!ps)
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static uint64_t pg_down(uint64_t x)
+{
+	return x & ~(page_size() - 1);
+}
+
+static uint64_t pg_up(uint64_t x)
+{
+	return pg_down(x + page_size() - 1);
+}
+
+static int vs_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+/* SHARE exactly as given in @s; 0 or the errno. */
+static int vs_share_raw(int fd, struct vidshare_share *s)
+{
+	return vs_ioctl(fd, VIDSHARE_IOC_SHARE, s);
+}
+
+static int vs_share(int fd, uint64_t off, uint64_t size, uint32_t flags,
+		    uint64_t req, struct vidshare_share *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->view_offset = off;
+	s->view_size = size;
+	s->requested_addr = req;
+	s->flags = flags;
+	return vs_share_raw(fd, s);
+}
+
+static int vs_unshare_raw(int fd, uint64_t addr, uint32_t flags, uint32_t reserved)
+{
+	struct vidshare_unshare u = {
+		.virtual_addr = addr,
+		.flags = flags,
+		.reserved = reserved,
+	};
+
+	return vs_ioctl(fd, VIDSHARE_IOC_UNSHARE, &u);
+}
+
+static int vs_unshare(int fd, uint64_t addr)
+{
+	return vs_unshare_raw(fd, addr, 0, 0);
+}
+
+static int vs_info(int fd, struct vidshare_info *info)
+{
+	memset(info, 0xa5, sizeof(*info));
+	return vs_ioctl(fd, VIDSHARE_IOC_INFO, info);
+}
+
+static int vs_get_mode(int fd, struct vidshare_mode *m)
+{
+	memset(m, 0xa5, sizeof(*m));
+	return vs_ioctl(fd, VIDSHARE_IOC_GET_MODE, m);
+}
+
+static int vs_set_mode(int fd, uint32_t width, uint32_t height, uint32_t bpp)
+{
+	struct vidshare_mode m = {
+		.width = width,
+		.height = height,
+		.bpp = bpp,
+	};
+
+	return vs_ioctl(fd, VIDSHARE_IOC_SET_MODE, &m);
+}
+
+static volatile uint8_t *share_ptr(const struct vidshare_share *s)
+{
+	return (volatile uint8_t *)(uintptr_t)s->virtual_addr;
+}
+
+static void *share_base(const struct vidshare_share *s)
+{
+	return (void *)(uintptr_t)pg_down(s->virtual_addr);
+}
+
+/* mmap(2) of the device; NULL (errno set) on failure. */
+static volatile uint8_t *dev_mmap(int fd, uint64_t off, size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* 0 if the mmap(2) succeeded (it is undone again), else its errno. */
+static int mmap_errno(int fd, uint64_t off, size_t len, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)off);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* An anonymous read/write mapping of @pages pages. */
+static uint8_t *anon_map(size_t pages)
+{
+	void *p = mmap(NULL, pages * page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A page-aligned address with @pages free pages behind it. */
+static uint64_t free_range(size_t pages)
+{
+	uint8_t *p = anon_map(pages);
+
+	if (!p)
+		return 0;
+	munmap(p, pages * page_size());
+	return (uintptr_t)p;
+}
+
+static int open_dev(int flags)
+{
+	return open(dev_path(), flags);
+}
+
+/* Test patterns: distinct per call so stale frame-buffer bytes never match. */
+static uint32_t new_seed(void)
+{
+	static uint32_t n;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint32_t)getpid() << 12) ^ (uint32_t)ts.tv_nsec ^ (++n * 0x9e3779b9u);
+}
+
+static uint8_t pattern_byte(uint32_t seed, size_t i)
+{
+	uint32_t x = seed + (uint32_t)i * 0x9e3779b9u;
+
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	return (uint8_t)x;
+}
+
+static void fill(volatile uint8_t *p, size_t n, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = pattern_byte(seed, i);
+	/* Drain write-combining buffers before anyone looks elsewhere. */
+	__sync_synchronize();
+}
+
+/* Index of the first byte of @p that differs from the pattern, or -1. */
+static long mismatch(const volatile uint8_t *p, size_t n, uint32_t seed)
+{
+	size_t i;
+
+	__sync_synchronize();
+	for (i = 0; i < n; i++)
+		if (p[i] != pattern_byte(seed, i))
+			return (long)i;
+	return -1;
+}
+
+/* Access @p with SIGSEGV/SIGBUS caught: 0 if it worked, else the signal. */
+static sigjmp_buf probe_env;
+static volatile sig_atomic_t probe_sig;
+static volatile uint8_t probe_sink;
+
+static void probe_handler(int sig)
+{
+	probe_sig = sig;
+	siglongjmp(probe_env, 1);
+}
+
+static int probe(volatile uint8_t *p, bool write)
+{
+	struct sigaction sa, old_segv, old_bus;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = probe_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	probe_sig = 0;
+	if (!sigsetjmp(probe_env, 1)) {
+		if (write)
+			*p = 0x5a;
+		else
+			probe_sink = *p;
+		__sync_synchronize();
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return probe_sig;
+}
+
+static int probe_read(volatile uint8_t *p)
+{
+	return probe(p, false);
+}
+
+static int probe_write(volatile uint8_t *p)
+{
+	return probe(p, true);
+}
+
+/* 0 if the page holding @addr is mapped, ENOMEM if it is not. */
+static int mincore_errno(uint64_t addr)
+{
+	unsigned char vec;
+
+	return mincore((void *)(uintptr_t)pg_down(addr), page_size(), &vec) ? errno : 0;
+}
+
+static char procbuf[1 << 18];
+
+/* Read a whole (proc/sys) file into @buf; its length or -errno. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1) {
+		r = read(fd, buf + len, size - 1 - len);
+		if (r < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (!r)
+			break;
+		len += r;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+static int write_file(const char *path, const char *str)
+{
+	ssize_t len = strlen(str), r;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, str, len);
+	if (r < 0)
+		err = -errno;
+	else if (r != len)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+static int read_uint(const char *path, unsigned int *val)
+{
+	char buf[64];
+	ssize_t r = read_file(path, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return sscanf(buf, "%u", val) == 1 ? 0 : -EINVAL;
+}
+
+static int set_max_shares(unsigned int val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%u\n", val);
+	return write_file(MAX_SHARES_PARAM, buf);
+}
+
+struct vma_desc {
+	unsigned long start, end;
+	char perms[8];
+};
+
+/* The VMA of /proc/self/maps holding @addr: 0, -ESRCH or -errno. */
+static int find_vma(uint64_t addr, struct vma_desc *v)
+{
+	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
+	char *line, *nl;
+
+	if (r < 0)
+		return r;
+	for (line = procbuf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, "%lx-%lx %7s", &v->start, &v->end, v->perms) != 3)
+			continue;
+		if (addr >= v->start && addr < v->end)
+			return 0;
+	}
+	return -ESRCH;
+}
+
+static int count_vmas(void)
+{
+	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
+	int n = 0;
+	char *c;
+
+	if (r < 0)
+		return r;
+	for (c = procbuf; *c; c++)
+		n += *c == '\n';
+	return n;
+}
+
+/*
+ * The VmFlags of the VMA holding @addr, from /proc/self/smaps, padded with
+ * spaces so " xx " finds a flag: 0, -ENOENT (no smaps), -ESRCH or -errno.
+ */
+static int vma_flags(uint64_t addr, char *flags, size_t size)
+{
+	ssize_t r = read_file("/proc/self/smaps", procbuf, sizeof(procbuf));
+	unsigned long start, end;
+	bool in_vma = false;
+	char *line, *nl;
+
+	if (r < 0)
+		return r;
+	for (line = procbuf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in_vma = addr >= start && addr < end;
+			continue;
+		}
+		if (in_vma && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, size, " %s ", line + 8);
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+static bool has_flag(const char *flags, const char *flag)
+{
+	char needle[8];
+
+	snprintf(needle, sizeof(needle), " %s ", flag);
+	return strstr(flags, needle) != NULL;
+}
+
+/* Exit code of a child, 128 + signal if it was killed, -1 on error. */
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+static int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int recv_fd(int sock, void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != (ssize_t)len)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/*
+ * Check what SHARE reported for a view of @size bytes at @off, and that the
+ * process got exactly one VMA [page start, page start + shared_size).
+ */
+static void check_share_geometry(struct __test_metadata *_metadata,
+				 const struct vidshare_share *s, uint64_t off, uint64_t size)
+{
+	uint64_t sub = off & (page_size() - 1);
+	struct vma_desc v;
+
+	EXPECT_EQ(pg_down(off), s->shared_offset);
+	EXPECT_EQ(pg_up(off + size) - pg_down(off), s->shared_size);
+	EXPECT_EQ(sub, s->virtual_addr & (page_size() - 1));
+	ASSERT_EQ(0, find_vma(s->virtual_addr, &v));
+	EXPECT_EQ(s->virtual_addr - sub, v.start);
+	EXPECT_EQ(s->virtual_addr - sub + s->shared_size, v.end);
+	EXPECT_EQ(0, probe_read((volatile uint8_t *)share_base(s)));
+	EXPECT_EQ(0, probe_read((volatile uint8_t *)share_base(s) + s->shared_size - 1));
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture "vidshare": one O_RDWR open of the device                    */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(vidshare) {
+	int fd;
+	uint64_t page;
+	uint64_t fb_size;
+	struct vidshare_info info;
+};
+
+FIXTURE_SETUP(vidshare)
+{
+	self->page = page_size();
+	self->fd = open_dev(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", dev_path());
+	ASSERT_EQ(0, vs_info(self->fd, &self->info));
+	self->fb_size = self->info.fb_size;
+	/* The tests use views within the first and last 64 pages. */
+	ASSERT_LE(128 * self->page, self->fb_size);
+}
+
+FIXTURE_TEARDOWN(vidshare)
+{
+	close(self->fd);
+}
+
+/* 6. INFO */
+
+TEST_F(vidshare, info_reports_std_vga_identity)
+{
+	struct vidshare_info info;
+	int i;
+
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ((__u32)VIDSHARE_API_VERSION, info.api_version);
+	EXPECT_EQ(0x1234, info.vendor);
+	EXPECT_EQ(0x1111, info.device);
+	EXPECT_EQ(0U, info.bar);
+	EXPECT_EQ(SZ_16M, info.fb_size);
+	EXPECT_EQ(VIDSHARE_INFO_WC, info.flags & VIDSHARE_INFO_WC);
+	EXPECT_EQ(0U, info.flags & VIDSHARE_INFO_REVOKED);
+	EXPECT_EQ(0U, info.flags & ~(VIDSHARE_INFO_WC | VIDSHARE_INFO_REVOKED));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0ULL, info.reserved[i]) TH_LOG("reserved[%d]", i);
+	}
+}
+
+TEST_F(vidshare, info_max_shares_matches_module_parameter)
+{
+	struct vidshare_info info;
+	unsigned int param;
+
+	ASSERT_EQ(0, read_uint(MAX_SHARES_PARAM, &param));
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(param, info.max_shares);
+}
+
+TEST_F(vidshare, info_and_get_mode_work_on_readonly_fd)
+{
+	struct vidshare_info info;
+	struct vidshare_mode m;
+	int fd = open_dev(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, vs_info(fd, &info));
+	EXPECT_EQ(self->fb_size, info.fb_size);
+	EXPECT_EQ(self->info.vendor, info.vendor);
+	EXPECT_EQ(0, vs_get_mode(fd, &m));
+	close(fd);
+}
+
+/* 1. SHARE geometry */
+
+TEST_F(vidshare, share_aligned_view_maps_exact_range)
+{
+	struct vidshare_share s;
+
+	ASSERT_EQ(0, vs_share(self->fd, 3 * self->page, 2 * self->page, 0, 0, &s));
+	EXPECT_EQ(3 * self->page, s.shared_offset);
+	EXPECT_EQ(2 * self->page, s.shared_size);
+	EXPECT_EQ(0ULL, s.virtual_addr & (self->page - 1));
+	check_share_geometry(_metadata, &s, 3 * self->page, 2 * self->page);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, share_unaligned_view_maps_rounded_range)
+{
+	const uint64_t p = self->page;
+	const struct {
+		uint64_t off, size, shared_offset, shared_size;
+	} v[] = {
+		{ 100, 50, 0, p },
+		{ p - 1, 2, 0, 2 * p },
+		{ p + 100, p, p, 2 * p },
+		{ 3 * p - 1, 3 * p + 2, 2 * p, 5 * p },
+		{ 0, 1, 0, p },
+		{ 9 * p + 1, p - 2, 9 * p, p },
+	};
+	struct vidshare_share s;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		ASSERT_EQ(0, vs_share(self->fd, v[i].off, v[i].size, 0, 0, &s))
+			TH_LOG("view %zu", i);
+		EXPECT_EQ(v[i].shared_offset, s.shared_offset) TH_LOG("view %zu", i);
+		EXPECT_EQ(v[i].shared_size, s.shared_size) TH_LOG("view %zu", i);
+		EXPECT_EQ(v[i].off % p, s.virtual_addr % p) TH_LOG("view %zu", i);
+		check_share_geometry(_metadata, &s, v[i].off, v[i].size);
+		EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr)) TH_LOG("view %zu", i);
+	}
+}
+
+TEST_F(vidshare, share_last_byte_of_frame_buffer)
+{
+	uint64_t off = self->fb_size - 1;
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, off, 1, 0, 0, &s));
+	EXPECT_EQ(self->fb_size - self->page, s.shared_offset);
+	EXPECT_EQ(self->page, s.shared_size);
+	EXPECT_EQ(self->page - 1, s.virtual_addr & (self->page - 1));
+	check_share_geometry(_metadata, &s, off, 1);
+
+	m = dev_mmap(self->fd, self->fb_size - self->page, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	fill(share_ptr(&s), 1, seed);
+	EXPECT_EQ(-1, mismatch(m + self->page - 1, 1, seed));
+	fill(m + self->page - 1, 1, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 1, ~seed));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, share_whole_frame_buffer)
+{
+	struct vidshare_share s;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->fb_size, 0, 0, &s));
+	EXPECT_EQ(0ULL, s.shared_offset);
+	EXPECT_EQ(self->fb_size, s.shared_size);
+	check_share_geometry(_metadata, &s, 0, self->fb_size);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+/* 2. Where the bytes go */
+
+TEST_F(vidshare, share_write_visible_through_overlapping_share)
+{
+	const uint64_t p = self->page;
+	const uint64_t off_a = 5 * p + 300, off_b = 5 * p + 100;
+	struct vidshare_share a, b;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, off_a, 1000, 0, 0, &a));
+	ASSERT_EQ(0, vs_share(self->fd, off_b, 2000, 0, 0, &b));
+	ASSERT_NE(pg_down(a.virtual_addr), pg_down(b.virtual_addr));
+
+	/* byte off_a is at a.virtual_addr and at b.virtual_addr + 200 */
+	fill(share_ptr(&a), 1000, seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&b) + (off_a - off_b), 1000, seed));
+	fill(share_ptr(&b) + (off_a - off_b), 1000, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&a), 1000, ~seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, a.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, b.virtual_addr));
+}
+
+TEST_F(vidshare, share_write_visible_through_device_mmap)
+{
+	const uint64_t p = self->page;
+	const uint64_t off = self->fb_size - 3 * p + 17;
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, off, 2 * p, 0, 0, &s));
+	m = dev_mmap(self->fd, self->fb_size - 4 * p, 4 * p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+
+	fill(share_ptr(&s), 2 * p, seed);
+	EXPECT_EQ(-1, mismatch(m + p + 17, 2 * p, seed));
+	fill(m + p + 17, 2 * p, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p, ~seed));
+	EXPECT_EQ(0, munmap((void *)m, 4 * p));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, share_distinct_offsets_map_distinct_bytes)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share a, b;
+	volatile uint8_t *m;
+	uint32_t seed_a = new_seed(), seed_b = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, 20 * p + 8, 64, 0, 0, &a));
+	ASSERT_EQ(0, vs_share(self->fd, 21 * p + 8, 64, 0, 0, &b));
+	fill(share_ptr(&a), 64, seed_a);
+	fill(share_ptr(&b), 64, seed_b);
+	m = dev_mmap(self->fd, 20 * p, 2 * p, PROT_READ);
+	ASSERT_TRUE(m != NULL);
+	EXPECT_EQ(-1, mismatch(m + 8, 64, seed_a));
+	EXPECT_EQ(-1, mismatch(m + p + 8, 64, seed_b));
+	EXPECT_EQ(-1, mismatch(share_ptr(&a), 64, seed_a));
+	EXPECT_EQ(0, munmap((void *)m, 2 * p));
+	EXPECT_EQ(0, vs_unshare(self->fd, a.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, b.virtual_addr));
+}
+
+TEST_F(vidshare, share_uncached_maps_same_bytes)
+{
+	const uint64_t off = 7 * self->page + 40;
+	struct vidshare_share uc, wc;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, off, 512, VIDSHARE_SHARE_UNCACHED, 0, &uc));
+	check_share_geometry(_metadata, &uc, off, 512);
+	ASSERT_EQ(0, vs_share(self->fd, off, 512, 0, 0, &wc));
+	fill(share_ptr(&uc), 512, seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&wc), 512, seed));
+	fill(share_ptr(&wc), 512, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&uc), 512, ~seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, uc.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, wc.virtual_addr));
+}
+
+/* 3. mmap(2) of the device */
+
+TEST_F(vidshare, mmap_write_visible_through_share)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	struct vma_desc v;
+	uint32_t seed = new_seed();
+
+	m = dev_mmap(self->fd, 30 * p, 2 * p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(0, find_vma((uintptr_t)m, &v));
+	EXPECT_EQ((uintptr_t)m, v.start);
+	EXPECT_EQ((uintptr_t)m + 2 * p, v.end);
+	EXPECT_STREQ("rw-s", v.perms);
+	ASSERT_EQ(0, vs_share(self->fd, 30 * p + 1, 2 * p - 1, 0, 0, &s));
+	fill(m + 1, 2 * p - 1, seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p - 1, seed));
+	EXPECT_EQ(0, munmap((void *)m, 2 * p));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, mmap_uncached_offset_maps_same_bytes)
+{
+	const uint64_t off = 31 * self->page;
+	volatile uint8_t *uc, *wc;
+	uint32_t seed = new_seed();
+
+	uc = dev_mmap(self->fd, off | VIDSHARE_MMAP_UNCACHED, self->page,
+		      PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(uc != NULL);
+	wc = dev_mmap(self->fd, off, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(wc != NULL);
+	fill(uc, self->page, seed);
+	EXPECT_EQ(-1, mismatch(wc, self->page, seed));
+	fill(wc, self->page, ~seed);
+	EXPECT_EQ(-1, mismatch(uc, self->page, ~seed));
+	EXPECT_EQ(0, munmap((void *)uc, self->page));
+	EXPECT_EQ(0, munmap((void *)wc, self->page));
+}
+
+TEST_F(vidshare, mmap_ended_by_unshare_of_start_address)
+{
+	const uint64_t p = self->page;
+	volatile uint8_t *m;
+
+	m = dev_mmap(self->fd, 2 * p, 2 * p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)m + p));
+	EXPECT_EQ(0, mincore_errno((uintptr_t)m));
+	EXPECT_EQ(0, vs_unshare(self->fd, (uintptr_t)m));
+	EXPECT_EQ(ENOMEM, mincore_errno((uintptr_t)m));
+	EXPECT_EQ(ENOMEM, mincore_errno((uintptr_t)m + p));
+	EXPECT_EQ(SIGSEGV, probe_read(m));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)m));
+}
+
+TEST_F(vidshare, share_ended_by_munmap_of_page_range)
+{
+	struct vidshare_share s;
+
+	ASSERT_EQ(0, vs_share(self->fd, 100, 50, 0, 0, &s));
+	EXPECT_EQ(0, munmap(share_base(&s), s.shared_size));
+	EXPECT_EQ(ENOMEM, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, mmap_private_fails_einval)
+{
+	EXPECT_EQ(EINVAL, mmap_errno(self->fd, 0, self->page, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE));
+	EXPECT_EQ(EINVAL, mmap_errno(self->fd, 0, self->page, PROT_READ, MAP_PRIVATE));
+}
+
+TEST_F(vidshare, mmap_prot_exec_fails_eperm)
+{
+	EXPECT_EQ(EPERM, mmap_errno(self->fd, 0, self->page, PROT_READ | PROT_EXEC,
+				    MAP_SHARED));
+	EXPECT_EQ(EPERM, mmap_errno(self->fd, 0, self->page,
+				    PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED));
+}
+
+TEST_F(vidshare, mmap_past_fb_size_fails_einval)
+{
+	const uint64_t p = self->page;
+	int prot = PROT_READ | PROT_WRITE;
+
+	EXPECT_EQ(EINVAL, mmap_errno(self->fd, self->fb_size, p, prot, MAP_SHARED));
+	EXPECT_EQ(EINVAL, mmap_errno(self->fd, self->fb_size - p, 2 * p, prot, MAP_SHARED));
+	EXPECT_EQ(EINVAL, mmap_errno(self->fd, 0, self->fb_size + p, prot, MAP_SHARED));
+	EXPECT_EQ(EINVAL, mmap_errno(self->fd, self->fb_size | VIDSHARE_MMAP_UNCACHED, p,
+				     prot, MAP_SHARED));
+	/* the last page itself is fine */
+	EXPECT_EQ(0, mmap_errno(self->fd, self->fb_size - p, p, prot, MAP_SHARED));
+}
+
+/* 4. UNSHARE */
+
+TEST_F(vidshare, unshare_frees_the_range)
+{
+	struct vidshare_share s;
+	void *again;
+
+	ASSERT_EQ(0, vs_share(self->fd, 4 * self->page + 10, 2 * self->page, 0, 0, &s));
+	EXPECT_EQ(0, mincore_errno(s.virtual_addr));
+	ASSERT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(ENOMEM, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(SIGSEGV, probe_read(share_ptr(&s)));
+	EXPECT_EQ(SIGSEGV, probe_read((volatile uint8_t *)share_base(&s) + 2 * self->page));
+	again = mmap(share_base(&s), s.shared_size, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_NE(MAP_FAILED, again);
+	EXPECT_EQ((uintptr_t)share_base(&s), (uintptr_t)again);
+	EXPECT_EQ(0, munmap(again, s.shared_size));
+}
+
+TEST_F(vidshare, unshare_twice_fails_enoent)
+{
+	struct vidshare_share s;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->page, 0, 0, &s));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, unshare_never_shared_address_fails_enoent)
+{
+	uint8_t *anon = anon_map(1);
+	int n;
+
+	ASSERT_TRUE(anon != NULL);
+	anon[0] = 0x42;
+	n = count_vmas();
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)anon));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, free_range(1)));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, 0x10000));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)&n));
+	EXPECT_EQ(n, count_vmas());
+	EXPECT_EQ(0x42, anon[0]);
+	EXPECT_EQ(0, munmap(anon, self->page));
+}
+
+TEST_F(vidshare, unshare_address_inside_share_fails_enoent)
+{
+	struct vidshare_share al, un;
+
+	ASSERT_EQ(0, vs_share(self->fd, 6 * self->page, 2 * self->page, 0, 0, &al));
+	ASSERT_EQ(0, vs_share(self->fd, 6 * self->page + 100, 50, 0, 0, &un));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, al.virtual_addr + self->page));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, al.virtual_addr + 1));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, pg_down(un.virtual_addr)));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, un.virtual_addr + 1));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, un.virtual_addr - 1));
+	/* both shares are still there */
+	EXPECT_EQ(0, probe_read(share_ptr(&al) + self->page));
+	EXPECT_EQ(0, probe_read(share_ptr(&un)));
+	EXPECT_EQ(0, vs_unshare(self->fd, al.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, un.virtual_addr));
+}
+
+TEST_F(vidshare, unshare_share_of_other_open_file_fails_enoent)
+{
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	int fd2 = open_dev(O_RDWR);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vs_share(fd2, 100, 50, 0, 0, &s));
+	m = dev_mmap(fd2, 0, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)m));
+	EXPECT_EQ(0, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(0, mincore_errno((uintptr_t)m));
+	EXPECT_EQ(0, vs_unshare(fd2, s.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(fd2, (uintptr_t)m));
+	EXPECT_EQ(0, close(fd2));
+}
+
+TEST_F(vidshare, unshare_through_dup_of_same_file_works)
+{
+	struct vidshare_share s;
+	int fd2 = dup(self->fd);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vs_share(self->fd, 100, 50, 0, 0, &s));
+	EXPECT_EQ(0, vs_unshare(fd2, s.virtual_addr));
+	EXPECT_EQ(ENOMEM, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(0, close(fd2));
+}
+
+TEST_F(vidshare, unshare_of_parent_share_in_child_fails_enoent)
+{
+	struct vidshare_share s;
+	uint32_t seed = new_seed();
+	int pfd[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint64_t addr;
+
+		close(pfd[1]);
+		if (read(pfd[0], &addr, sizeof(addr)) != sizeof(addr))
+			_exit(10);
+		/* the parent's share, on the inherited (same) open file */
+		if (vs_unshare(self->fd, addr) != ENOENT)
+			_exit(11);
+		_exit(0);
+	}
+	close(pfd[0]);
+	ASSERT_EQ(0, vs_share(self->fd, 2 * self->page + 64, 100, 0, 0, &s));
+	fill(share_ptr(&s), 100, seed);
+	ASSERT_EQ((ssize_t)sizeof(s.virtual_addr),
+		  write(pfd[1], &s.virtual_addr, sizeof(s.virtual_addr)));
+	close(pfd[1]);
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 100, seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, unshare_of_child_share_in_parent_fails_enoent)
+{
+	int to_parent[2], to_child[2];
+	uint64_t addr;
+	pid_t pid;
+	char c = 0;
+
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct vidshare_share s;
+
+		close(to_parent[0]);
+		close(to_child[1]);
+		if (vs_share(self->fd, 3 * page_size() + 8, 16, 0, 0, &s))
+			_exit(10);
+		if (write(to_parent[1], &s.virtual_addr, sizeof(s.virtual_addr)) !=
+		    sizeof(s.virtual_addr))
+			_exit(11);
+		if (read(to_child[0], &c, 1) != 1)
+			_exit(12);
+		/* the parent's attempt must not have removed it */
+		if (probe_read(share_ptr(&s)))
+			_exit(13);
+		if (vs_unshare(self->fd, s.virtual_addr))
+			_exit(14);
+		_exit(0);
+	}
+	close(to_parent[1]);
+	close(to_child[0]);
+	ASSERT_EQ((ssize_t)sizeof(addr), read(to_parent[0], &addr, sizeof(addr)));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, addr));
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	EXPECT_EQ(0, wait_child(pid));
+	close(to_parent[0]);
+	close(to_child[1]);
+}
+
+TEST_F(vidshare, unshare_unknown_flags_or_reserved_fail_einval)
+{
+	struct vidshare_share s;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->page, 0, 0, &s));
+	EXPECT_EQ(EINVAL, vs_unshare_raw(self->fd, s.virtual_addr, 1, 0));
+	EXPECT_EQ(EINVAL, vs_unshare_raw(self->fd, s.virtual_addr, 1U << 3, 0));
+	EXPECT_EQ(EINVAL, vs_unshare_raw(self->fd, s.virtual_addr, 1U << 31, 0));
+	EXPECT_EQ(EINVAL, vs_unshare_raw(self->fd, s.virtual_addr, 0, 1));
+	EXPECT_EQ(EINVAL, vs_unshare_raw(self->fd, s.virtual_addr, 0, 1U << 31));
+	EXPECT_EQ(0, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+/* 5. Errors */
+
+TEST_F(vidshare, unknown_ioctl_fails_enotty)
+{
+	union {
+		struct vidshare_share s;
+		char pad[256];
+	} buf;
+	int n = count_vmas();
+
+	memset(&buf, 0, sizeof(buf));
+	buf.s.view_size = self->page;	/* a valid request if misread */
+	EXPECT_EQ(ENOTTY, vs_ioctl(self->fd, _IO(VIDSHARE_IOCTL_MAGIC, 0x7f), &buf));
+	EXPECT_EQ(ENOTTY, vs_ioctl(self->fd, _IOWR(VIDSHARE_IOCTL_MAGIC, 0x05,
+						   struct vidshare_share), &buf));
+	EXPECT_EQ(ENOTTY, vs_ioctl(self->fd, _IOC(_IOC_READ | _IOC_WRITE, VIDSHARE_IOCTL_MAGIC,
+						  0x01, sizeof(struct vidshare_share) + 8), &buf));
+	EXPECT_EQ(ENOTTY, vs_ioctl(self->fd, _IOC(_IOC_READ | _IOC_WRITE, VIDSHARE_IOCTL_MAGIC,
+						  0x01, sizeof(struct vidshare_share) - 8), &buf));
+	EXPECT_EQ(ENOTTY, vs_ioctl(self->fd, _IOC(_IOC_READ, VIDSHARE_IOCTL_MAGIC, 0x00,
+						  sizeof(struct vidshare_info) - 8), &buf));
+	EXPECT_EQ(ENOTTY, vs_ioctl(self->fd, _IOWR(VIDSHARE_IOCTL_MAGIC + 1, 0x01,
+						   struct vidshare_share), &buf));
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, null_argument_fails_efault)
+{
+	int n = count_vmas();
+
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, NULL));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_UNSHARE, NULL));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, NULL));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, NULL));
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, unmapped_argument_fails_efault)
+{
+	void *hole = (void *)(uintptr_t)free_range(1);
+	int n;
+
+	ASSERT_TRUE(hole != NULL);
+	n = count_vmas();
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, hole));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, hole));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_UNSHARE, hole));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, hole));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, hole));
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, readonly_argument_fails_efault_and_maps_nothing)
+{
+	uint8_t *ro = anon_map(1);
+	struct vidshare_share *s = (struct vidshare_share *)ro;
+	int n;
+
+	ASSERT_TRUE(ro != NULL);
+	/* SHARE can read this valid request but cannot write the answer */
+	s->view_offset = 0;
+	s->view_size = self->page;
+	ASSERT_EQ(0, mprotect(ro, self->page, PROT_READ));
+	n = count_vmas();
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, ro));
+	EXPECT_EQ(n, count_vmas());
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, ro));
+	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, ro));
+	EXPECT_EQ(0, munmap(ro, self->page));
+}
+
+TEST_F(vidshare, share_unknown_flags_or_reserved_fail_einval)
+{
+	const uint32_t bad_flags[] = {
+		1U << 3, 1U << 31, VIDSHARE_SHARE_READONLY | (1U << 3), ~VIDSHARE_SHARE_FLAGS,
+	};
+	struct vidshare_share s;
+	int n = count_vmas();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_flags); i++) {
+		memset(&s, 0, sizeof(s));
+		s.view_size = self->page;
+		s.flags = bad_flags[i];
+		EXPECT_EQ(EINVAL, vs_share_raw(self->fd, &s)) TH_LOG("flags %#x", bad_flags[i]);
+	}
+	memset(&s, 0, sizeof(s));
+	s.view_size = self->page;
+	s.reserved = 1;
+	EXPECT_EQ(EINVAL, vs_share_raw(self->fd, &s));
+	s.reserved = 1U << 31;
+	EXPECT_EQ(EINVAL, vs_share_raw(self->fd, &s));
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, share_zero_size_fails_einval)
+{
+	struct vidshare_share s;
+	int n = count_vmas();
+
+	EXPECT_EQ(EINVAL, vs_share(self->fd, 0, 0, 0, 0, &s));
+	EXPECT_EQ(EINVAL, vs_share(self->fd, 100, 0, 0, 0, &s));
+	EXPECT_EQ(EINVAL, vs_share(self->fd, self->page, 0, VIDSHARE_SHARE_READONLY, 0, &s));
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, share_view_outside_frame_buffer_fails_einval)
+{
+	const uint64_t fb = self->fb_size, p = self->page;
+	const struct {
+		uint64_t off, size;
+	} v[] = {
+		{ fb, 1 },
+		{ fb - 1, 2 },
+		{ 0, fb + 1 },
+		{ fb - p, p + 1 },
+		{ fb + p, p },
+	};
+	struct vidshare_share s;
+	int n = count_vmas();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		EXPECT_EQ(EINVAL, vs_share(self->fd, v[i].off, v[i].size, 0, 0, &s))
+			TH_LOG("view %zu", i);
+	}
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, share_offset_size_overflow_fails_einval)
+{
+	const uint64_t fb = self->fb_size, p = self->page;
+	const struct {
+		uint64_t off, size;
+	} v[] = {
+		{ 4096, UINT64_MAX },
+		{ UINT64_MAX, 1 },
+		{ fb - 1, UINT64_MAX - fb + 2 },	/* end wraps to exactly 0 */
+		{ p, UINT64_MAX - p + 1 },		/* end wraps to exactly 0 */
+		{ 1, UINT64_MAX - p + 1 },		/* page-rounded end wraps to 0 */
+		{ UINT64_MAX - p + 1, p },		/* end wraps to exactly 0 */
+		{ 2, UINT64_MAX },			/* end wraps to 1 */
+	};
+	struct vidshare_share s;
+	int n = count_vmas();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		EXPECT_EQ(EINVAL, vs_share(self->fd, v[i].off, v[i].size, 0, 0, &s))
+			TH_LOG("view %zu", i);
+	}
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, share_fixed_unaligned_address_fails_einval)
+{
+	uint64_t addr = free_range(2);
+	struct vidshare_share s;
+
+	ASSERT_NE(0ULL, (unsigned long long)addr);
+	EXPECT_EQ(EINVAL, vs_share(self->fd, 0, self->page, VIDSHARE_SHARE_FIXED, addr + 1, &s));
+	EXPECT_EQ(EINVAL, vs_share(self->fd, 0, self->page, VIDSHARE_SHARE_FIXED,
+				   addr + self->page / 2, &s));
+	EXPECT_EQ(ENOMEM, mincore_errno(addr));
+	EXPECT_EQ(ENOMEM, mincore_errno(addr + self->page));
+}
+
+TEST_F(vidshare, share_fixed_null_address_fails_einval)
+{
+	struct vidshare_share s;
+	int n = count_vmas();
+
+	EXPECT_EQ(EINVAL, vs_share(self->fd, 0, self->page, VIDSHARE_SHARE_FIXED, 0, &s));
+	EXPECT_EQ(EINVAL, vs_share(self->fd, 100, 50, VIDSHARE_SHARE_FIXED, 0, &s));
+	EXPECT_EQ(n, count_vmas());
+}
+
+TEST_F(vidshare, share_fixed_over_existing_mapping_fails_eexist)
+{
+	uint8_t *anon = anon_map(2);
+	struct vidshare_share s;
+	struct vma_desc v;
+	uint32_t seed = new_seed();
+	int n;
+
+	ASSERT_TRUE(anon != NULL);
+	fill(anon, 2 * self->page, seed);
+	n = count_vmas();
+	EXPECT_EQ(EEXIST, vs_share(self->fd, 0, 2 * self->page, VIDSHARE_SHARE_FIXED,
+				   (uintptr_t)anon, &s));
+	EXPECT_EQ(EEXIST, vs_share(self->fd, 100, 50, VIDSHARE_SHARE_FIXED,
+				   (uintptr_t)anon + self->page, &s));
+	EXPECT_EQ(n, count_vmas());
+	ASSERT_EQ(0, find_vma((uintptr_t)anon, &v));
+	EXPECT_STREQ("rw-p", v.perms);
+	EXPECT_EQ(-1, mismatch(anon, 2 * self->page, seed));
+	EXPECT_EQ(0, probe_write(anon + self->page));
+	EXPECT_EQ(0, munmap(anon, 2 * self->page));
+}
+
+TEST_F(vidshare, share_fixed_partial_overlap_fails_eexist)
+{
+	uint8_t *anon = anon_map(3);
+	struct vidshare_share s;
+	uint32_t seed = new_seed();
+
+	ASSERT_TRUE(anon != NULL);
+	/* [anon, +1 page) free, [anon + 1 page, +2 pages) still mapped */
+	ASSERT_EQ(0, munmap(anon, self->page));
+	fill(anon + self->page, 2 * self->page, seed);
+	EXPECT_EQ(EEXIST, vs_share(self->fd, 0, 2 * self->page, VIDSHARE_SHARE_FIXED,
+				   (uintptr_t)anon, &s));
+	EXPECT_EQ(ENOMEM, mincore_errno((uintptr_t)anon));
+	EXPECT_EQ(-1, mismatch(anon + self->page, 2 * self->page, seed));
+	EXPECT_EQ(0, munmap(anon + self->page, 2 * self->page));
+}
+
+TEST_F(vidshare, share_fixed_at_free_address_maps_exactly_there)
+{
+	const uint64_t p = self->page;
+	uint64_t addr = free_range(4);
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	uint32_t seed = new_seed();
+
+	ASSERT_NE(0ULL, (unsigned long long)addr);
+	ASSERT_EQ(0, vs_share(self->fd, 7 * p + 123, 2 * p, VIDSHARE_SHARE_FIXED, addr, &s));
+	EXPECT_EQ(addr + 123, s.virtual_addr);
+	EXPECT_EQ(7 * p, s.shared_offset);
+	EXPECT_EQ(3 * p, s.shared_size);
+	check_share_geometry(_metadata, &s, 7 * p + 123, 2 * p);
+	m = dev_mmap(self->fd, 7 * p, p, PROT_READ);
+	ASSERT_TRUE(m != NULL);
+	fill(share_ptr(&s), 64, seed);
+	EXPECT_EQ(-1, mismatch(m + 123, 64, seed));
+	EXPECT_EQ(0, munmap((void *)m, p));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+
+	/* a page-aligned view lands exactly at the address too */
+	ASSERT_EQ(0, vs_share(self->fd, p, p, VIDSHARE_SHARE_FIXED, addr + p, &s));
+	EXPECT_EQ(addr + p, s.virtual_addr);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, share_requested_address_without_fixed_is_hint)
+{
+	const uint64_t p = self->page;
+	uint8_t *anon = anon_map(1);
+	uint64_t addr = free_range(2);
+	struct vidshare_share s;
+	uint32_t seed = new_seed();
+
+	ASSERT_TRUE(anon != NULL);
+	ASSERT_NE(0ULL, (unsigned long long)addr);
+	fill(anon, p, seed);
+
+	/* a free address */
+	ASSERT_EQ(0, vs_share(self->fd, p + 5, 10, 0, addr, &s));
+	check_share_geometry(_metadata, &s, p + 5, 10);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+
+	/* an occupied address: mapped elsewhere, the old mapping untouched */
+	ASSERT_EQ(0, vs_share(self->fd, p + 5, 10, 0, (uintptr_t)anon, &s));
+	check_share_geometry(_metadata, &s, p + 5, 10);
+	EXPECT_NE((uintptr_t)anon, pg_down(s.virtual_addr));
+	EXPECT_EQ(-1, mismatch(anon, p, seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+
+	/* an unaligned hint */
+	ASSERT_EQ(0, vs_share(self->fd, 0, p, 0, addr + 123, &s));
+	check_share_geometry(_metadata, &s, 0, p);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, munmap(anon, p));
+}
+
+TEST_F(vidshare, share_writable_on_readonly_fd_fails_eacces)
+{
+	struct vidshare_share s;
+	int fd = open_dev(O_RDONLY);
+	int n;
+
+	ASSERT_LE(0, fd);
+	n = count_vmas();
+	EXPECT_EQ(EACCES, vs_share(fd, 0, self->page, 0, 0, &s));
+	EXPECT_EQ(EACCES, vs_share(fd, 100, 50, VIDSHARE_SHARE_UNCACHED, 0, &s));
+	EXPECT_EQ(n, count_vmas());
+	close(fd);
+}
+
+TEST_F(vidshare, share_readonly_on_readonly_fd_works)
+{
+	struct vidshare_share rw, ro;
+	struct vma_desc v;
+	uint32_t seed = new_seed();
+	int fd = open_dev(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vs_share(self->fd, 8 * self->page + 1, 128, 0, 0, &rw));
+	fill(share_ptr(&rw), 128, seed);
+	ASSERT_EQ(0, vs_share(fd, 8 * self->page + 1, 128, VIDSHARE_SHARE_READONLY, 0, &ro));
+	check_share_geometry(_metadata, &ro, 8 * self->page + 1, 128);
+	ASSERT_EQ(0, find_vma(ro.virtual_addr, &v));
+	EXPECT_STREQ("r--s", v.perms);
+	EXPECT_EQ(-1, mismatch(share_ptr(&ro), 128, seed));
+	EXPECT_EQ(-1, mprotect(share_base(&ro), ro.shared_size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(SIGSEGV, probe_write(share_ptr(&ro)));
+	EXPECT_EQ(0, vs_unshare(fd, ro.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, rw.virtual_addr));
+	close(fd);
+}
+
+/* 7. VMAs */
+
+TEST_F(vidshare, share_vma_flags_io_pfnmap_dontexpand_dontdump_dontcopy)
+{
+	const char *const must[] = { "io", "pf", "de", "dd", "dc" };
+	struct vidshare_share rw, ro;
+	volatile uint8_t *m;
+	char flags[512];
+	uint64_t addr[3];
+	size_t i, j;
+
+	if (access("/proc/self/smaps", R_OK))
+		SKIP(return, "no /proc/self/smaps (CONFIG_PROC_PAGE_MONITOR=n)");
+	ASSERT_EQ(0, vs_share(self->fd, 100, 50, 0, 0, &rw));
+	ASSERT_EQ(0, vs_share(self->fd, 100, 50, VIDSHARE_SHARE_READONLY, 0, &ro));
+	m = dev_mmap(self->fd, 0, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	addr[0] = rw.virtual_addr;
+	addr[1] = ro.virtual_addr;
+	addr[2] = (uintptr_t)m;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, vma_flags(addr[i], flags, sizeof(flags))) TH_LOG("vma %zu", i);
+		for (j = 0; j < ARRAY_SIZE(must); j++) {
+			EXPECT_TRUE(has_flag(flags, must[j]))
+				TH_LOG("vma %zu lacks %s:%s", i, must[j], flags);
+		}
+		EXPECT_FALSE(has_flag(flags, "me")) TH_LOG("vma %zu:%s", i, flags);
+		EXPECT_FALSE(has_flag(flags, "ex")) TH_LOG("vma %zu:%s", i, flags);
+	}
+	ASSERT_EQ(0, vma_flags(rw.virtual_addr, flags, sizeof(flags)));
+	EXPECT_TRUE(has_flag(flags, "wr")) TH_LOG("%s", flags);
+	EXPECT_TRUE(has_flag(flags, "mw")) TH_LOG("%s", flags);
+	ASSERT_EQ(0, vma_flags(ro.virtual_addr, flags, sizeof(flags)));
+	EXPECT_FALSE(has_flag(flags, "wr")) TH_LOG("%s", flags);
+	EXPECT_FALSE(has_flag(flags, "mw")) TH_LOG("%s", flags);
+
+	EXPECT_EQ(0, vs_unshare(self->fd, rw.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, ro.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
+}
+
+TEST_F(vidshare, readonly_share_cannot_be_made_writable)
+{
+	struct vidshare_share ro;
+	struct vma_desc v;
+
+	ASSERT_EQ(0, vs_share(self->fd, 2 * self->page, self->page,
+			      VIDSHARE_SHARE_READONLY, 0, &ro));
+	ASSERT_EQ(0, find_vma(ro.virtual_addr, &v));
+	EXPECT_STREQ("r--s", v.perms);
+	EXPECT_EQ(-1, mprotect(share_base(&ro), ro.shared_size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(share_base(&ro), ro.shared_size, PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	ASSERT_EQ(0, find_vma(ro.virtual_addr, &v));
+	EXPECT_STREQ("r--s", v.perms);
+	EXPECT_EQ(0, probe_read(share_ptr(&ro)));
+	EXPECT_EQ(0, vs_unshare(self->fd, ro.virtual_addr));
+}
+
+TEST_F(vidshare, readonly_share_write_faults_sigsegv)
+{
+	struct vidshare_share ro;
+	pid_t pid;
+
+	ASSERT_EQ(0, vs_share(self->fd, 2 * self->page + 3, 10, VIDSHARE_SHARE_READONLY, 0, &ro));
+	EXPECT_EQ(SIGSEGV, probe_write(share_ptr(&ro)));
+	EXPECT_EQ(0, probe_read(share_ptr(&ro)));
+	EXPECT_EQ(0, vs_unshare(self->fd, ro.virtual_addr));
+
+	/* the same, uncaught, in a child that makes its own share */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct vidshare_share s;
+
+		if (vs_share(self->fd, 2 * page_size() + 3, 10, VIDSHARE_SHARE_READONLY, 0, &s))
+			_exit(10);
+		*share_ptr(&s) = 1;
+		_exit(0);
+	}
+	EXPECT_EQ(128 + SIGSEGV, wait_child(pid));
+}
+
+TEST_F(vidshare, share_cannot_be_made_executable)
+{
+	struct vidshare_share rw, ro;
+	volatile uint8_t *m;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->page, 0, 0, &rw));
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->page, VIDSHARE_SHARE_READONLY, 0, &ro));
+	m = dev_mmap(self->fd, 0, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+
+	EXPECT_EQ(-1, mprotect(share_base(&rw), self->page, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(share_base(&rw), self->page,
+			       PROT_READ | PROT_WRITE | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(share_base(&ro), self->page, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect((void *)m, self->page, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+
+	/* nothing changed */
+	EXPECT_EQ(0, probe_write(share_ptr(&rw)));
+	EXPECT_EQ(0, probe_write(m));
+	EXPECT_EQ(0, vs_unshare(self->fd, rw.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, ro.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
+}
+
+TEST_F(vidshare, fork_child_does_not_inherit_share)
+{
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	uint32_t seed = new_seed();
+	pid_t pid;
+
+	ASSERT_EQ(0, vs_share(self->fd, 10 * self->page + 7, 100, 0, 0, &s));
+	m = dev_mmap(self->fd, 11 * self->page, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	fill(share_ptr(&s), 100, seed);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct vma_desc v;
+
+		if (mincore_errno(s.virtual_addr) != ENOMEM)
+			_exit(10);
+		if (mincore_errno((uintptr_t)m) != ENOMEM)
+			_exit(11);
+		if (find_vma(s.virtual_addr, &v) != -ESRCH)
+			_exit(12);
+		if (probe_read(share_ptr(&s)) != SIGSEGV)
+			_exit(13);
+		if (probe_read(m) != SIGSEGV)
+			_exit(14);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 100, seed));
+	fill(share_ptr(&s), 100, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 100, ~seed));
+	EXPECT_EQ(0, probe_write(m));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
+}
+
+TEST_F(vidshare, munmap_of_part_of_share_fails_einval)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	uint8_t *base;
+	struct vma_desc v;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
+	base = share_base(&s);
+	fill(share_ptr(&s), 2 * p, seed);
+	EXPECT_EQ(-1, munmap(base, p));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, munmap(base + p, p));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, find_vma(s.virtual_addr, &v));
+	EXPECT_EQ((uintptr_t)base, v.start);
+	EXPECT_EQ((uintptr_t)base + 2 * p, v.end);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p, seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, mprotect_of_part_of_share_fails_einval)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	uint8_t *base;
+	struct vma_desc v;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
+	base = share_base(&s);
+	EXPECT_EQ(-1, mprotect(base, p, PROT_READ));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mprotect(base + p, p, PROT_READ));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, find_vma(s.virtual_addr, &v));
+	EXPECT_EQ((uintptr_t)base, v.start);
+	EXPECT_EQ((uintptr_t)base + 2 * p, v.end);
+	EXPECT_STREQ("rw-s", v.perms);
+	fill(share_ptr(&s), 2 * p, seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p, seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, mremap_grow_fails_efault)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	uint8_t *base;
+
+	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
+	base = share_base(&s);
+	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, 3 * p, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, 3 * p, MREMAP_MAYMOVE));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, probe_write(share_ptr(&s) + 2 * p - 1));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, mremap_move_fails_einval)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	uint8_t *base;
+	uint32_t seed = new_seed();
+	uint64_t to;
+
+	ASSERT_EQ(0, vs_share(self->fd, 12 * p + 1, 2 * p - 1, 0, 0, &s));
+	/* only now: a hole found earlier could be where the share went */
+	to = free_range(2);
+	ASSERT_NE(0ULL, (unsigned long long)to);
+	base = share_base(&s);
+	fill(share_ptr(&s), 2 * p - 1, seed);
+	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, 2 * p, MREMAP_MAYMOVE | MREMAP_FIXED,
+				     (void *)(uintptr_t)to));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(ENOMEM, mincore_errno(to));
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p - 1, seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, mremap_shrink_fails_einval)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	uint8_t *base;
+
+	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
+	base = share_base(&s);
+	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, p, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, probe_write(share_ptr(&s) + 2 * p - 1));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+#ifndef __NR_mseal
+#define __NR_mseal 462
+#endif
+
+TEST_F(vidshare, unshare_of_sealed_share_fails_eperm_and_keeps_it)
+{
+	struct vidshare_share s;
+	uint32_t seed = new_seed();
+
+	ASSERT_EQ(0, vs_share(self->fd, 20 * self->page + 8, 64, 0, 0, &s));
+	fill(share_ptr(&s), 64, seed);
+	if (syscall(__NR_mseal, share_base(&s), s.shared_size, 0)) {
+		ASSERT_EQ(ENOSYS, errno);
+		SKIP(return, "kernel without mseal(2)");
+	}
+	/* Nothing changes: the share stays mapped, readable and writable. */
+	EXPECT_EQ(EPERM, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 64, seed));
+	EXPECT_EQ(0, probe_write(share_ptr(&s)));
+	EXPECT_EQ(EPERM, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, close_with_live_share_keeps_it_usable)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	volatile uint8_t *m, *check;
+	uint32_t seed = new_seed();
+	int fd2 = open_dev(O_RDWR);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vs_share(fd2, 14 * p + 9, 100, 0, 0, &s));
+	m = dev_mmap(fd2, 15 * p, p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(0, close(fd2));
+
+	check = dev_mmap(self->fd, 14 * p, 2 * p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(check != NULL);
+	fill(share_ptr(&s), 100, seed);
+	EXPECT_EQ(-1, mismatch(check + 9, 100, seed));
+	fill(m, 100, ~seed);
+	EXPECT_EQ(-1, mismatch(check + p, 100, ~seed));
+	/* it belongs to the closed file, not to this one */
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, s.virtual_addr));
+
+	EXPECT_EQ(0, munmap(share_base(&s), s.shared_size));
+	EXPECT_EQ(0, munmap((void *)m, p));
+	EXPECT_EQ(ENOMEM, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(ENOMEM, mincore_errno((uintptr_t)m));
+	EXPECT_EQ(0, munmap((void *)check, 2 * p));
+}
+
+TEST_F(vidshare, exiting_child_with_live_shares_leaves_device_usable)
+{
+	struct vidshare_share s;
+	uint32_t seed = new_seed();
+	pid_t pid;
+	int fd2;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct vidshare_share cs;
+		int cfd = open_dev(O_RDWR), i;
+
+		if (cfd < 0)
+			_exit(10);
+		for (i = 0; i < 3; i++) {
+			if (vs_share(cfd, i * page_size() + 1, 10, 0, 0, &cs))
+				_exit(11);
+			fill(share_ptr(&cs), 10, i);
+		}
+		if (vs_share(self->fd, 5, 10, 0, 0, &cs))
+			_exit(12);
+		if (!dev_mmap(cfd, 0, page_size(), PROT_READ | PROT_WRITE))
+			_exit(13);
+		if (!dev_mmap(self->fd, 0, page_size(), PROT_READ | PROT_WRITE))
+			_exit(14);
+		/* exit without UNSHARE, munmap or close */
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+
+	fd2 = open_dev(O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vs_share(fd2, 1, 10, 0, 0, &s));
+	fill(share_ptr(&s), 10, seed);
+	EXPECT_EQ(0, vs_unshare(fd2, s.virtual_addr));
+	ASSERT_EQ(0, vs_share(self->fd, 1, 10, 0, 0, &s));
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 10, seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, close(fd2));
+}
+
+/* 8. fd passing */
+
+struct fd_msg {
+	uint64_t parent_addr;
+	uint64_t offset;
+	uint32_t seed;
+};
+
+TEST_F(vidshare, passed_fd_shares_in_child_and_parent_sees_write)
+{
+	struct vidshare_share s;
+	struct fd_msg msg;
+	int sv[2], fd2;
+	pid_t pid;
+
+	memset(&msg, 0, sizeof(msg));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct vidshare_share cs;
+		struct fd_msg in;
+		int rfd;
+
+		close(sv[0]);
+		close(self->fd);	/* use only what arrives over the socket */
+		rfd = recv_fd(sv[1], &in, sizeof(in));
+		if (rfd < 0)
+			_exit(10);
+		/*
+		 * Before the child has a share of its own: its share may well
+		 * land at the parent's address, and then that is its own.
+		 */
+		if (vs_unshare(rfd, in.parent_addr) != ENOENT)
+			_exit(12);
+		if (vs_share(rfd, in.offset, 256, 0, 0, &cs))
+			_exit(11);
+		fill(share_ptr(&cs), 256, in.seed);
+		if (vs_unshare(rfd, cs.virtual_addr))
+			_exit(13);
+		_exit(0);
+	}
+	close(sv[1]);
+
+	/* opened after the fork: the child can only get it over the socket */
+	fd2 = open_dev(O_RDWR);
+	ASSERT_LE(0, fd2);
+	msg.offset = 16 * self->page + 33;
+	msg.seed = new_seed();
+	ASSERT_EQ(0, vs_share(fd2, msg.offset, 256, 0, 0, &s));
+	fill(share_ptr(&s), 256, ~msg.seed);
+	msg.parent_addr = s.virtual_addr;
+	ASSERT_EQ(0, send_fd(sv[0], fd2, &msg, sizeof(msg)));
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 256, msg.seed));
+	EXPECT_EQ(0, vs_unshare(fd2, s.virtual_addr));
+	EXPECT_EQ(0, close(fd2));
+	close(sv[0]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture "mode": GET_MODE / SET_MODE, restoring the mode afterwards   */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(mode) {
+	int fd;
+	struct vidshare_mode saved;
+};
+
+FIXTURE_SETUP(mode)
+{
+	self->fd = open_dev(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", dev_path());
+	ASSERT_EQ(0, vs_get_mode(self->fd, &self->saved));
+}
+
+FIXTURE_TEARDOWN(mode)
+{
+	struct vidshare_mode *m = &self->saved;
+
+	/* a disabled mode (all zero) cannot be set again; leave a valid one */
+	if (m->width && m->height && m->bpp) {
+		EXPECT_EQ(0, vs_set_mode(self->fd, m->width, m->height, m->bpp));
+	}
+	close(self->fd);
+}
+
+static void expect_mode(struct __test_metadata *_metadata, int fd, uint32_t width,
+			uint32_t height, uint32_t bpp, uint32_t stride)
+{
+	struct vidshare_mode m;
+
+	ASSERT_EQ(0, vs_get_mode(fd, &m));
+	EXPECT_EQ(width, m.width);
+	EXPECT_EQ(height, m.height);
+	EXPECT_EQ(bpp, m.bpp);
+	EXPECT_EQ(stride, m.stride);
+	EXPECT_EQ(0U, m.flags);
+	EXPECT_EQ(0U, m.reserved);
+}
+
+TEST_F(mode, get_mode_matches_info)
+{
+	struct vidshare_info info;
+	struct vidshare_mode m;
+
+	ASSERT_EQ(0, vs_get_mode(self->fd, &m));
+	EXPECT_EQ(0U, m.flags);
+	EXPECT_EQ(0U, m.reserved);
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(info.width, m.width);
+	EXPECT_EQ(info.height, m.height);
+	EXPECT_EQ(info.bpp, m.bpp);
+	EXPECT_EQ(info.stride, m.stride);
+}
+
+TEST_F(mode, set_mode_640x480x32_reported_by_get_mode_and_info)
+{
+	struct vidshare_info info;
+
+	ASSERT_EQ(0, vs_set_mode(self->fd, 640, 480, 32));
+	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(640U, info.width);
+	EXPECT_EQ(480U, info.height);
+	EXPECT_EQ(32U, info.bpp);
+	EXPECT_EQ(2560U, info.stride);
+}
+
+TEST_F(mode, set_mode_800x600x16_has_stride_1600)
+{
+	struct vidshare_info info;
+
+	ASSERT_EQ(0, vs_set_mode(self->fd, 800, 600, 16));
+	expect_mode(_metadata, self->fd, 800, 600, 16, 1600);
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(800U, info.width);
+	EXPECT_EQ(600U, info.height);
+	EXPECT_EQ(16U, info.bpp);
+	EXPECT_EQ(1600U, info.stride);
+}
+
+TEST_F(mode, set_mode_ignores_stride_argument)
+{
+	struct vidshare_mode m = { .width = 640, .height = 480, .bpp = 32, .stride = 12345 };
+
+	ASSERT_EQ(0, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &m));
+	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
+}
+
+TEST_F(mode, set_mode_unsupported_fails_einval)
+{
+	struct vidshare_info info;
+	struct {
+		uint32_t width, height, bpp;
+	} bad[] = {
+		{ 640, 480, 7 },
+		{ 640, 480, 0 },
+		{ 640, 480, 64 },
+		{ 0, 480, 32 },
+		{ 640, 0, 32 },
+		{ 644, 480, 32 },
+		{ 100000, 480, 32 },
+		{ 1024, 0, 32 },		/* height set below: 1 line too many */
+		{ 8192, 131073, 32 },		/* stride * height wraps 32 bits */
+	};
+	size_t i;
+
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	bad[7].height = (uint32_t)(info.fb_size / 4096) + 1;
+	ASSERT_EQ(0, vs_set_mode(self->fd, 640, 480, 32));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(EINVAL, vs_set_mode(self->fd, bad[i].width, bad[i].height, bad[i].bpp))
+			TH_LOG("%ux%ux%u", bad[i].width, bad[i].height, bad[i].bpp);
+	}
+	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
+}
+
+TEST_F(mode, set_mode_unknown_flags_or_reserved_fail_einval)
+{
+	struct vidshare_mode m = { .width = 800, .height = 600, .bpp = 32 };
+
+	ASSERT_EQ(0, vs_set_mode(self->fd, 640, 480, 32));
+	m.flags = 1;
+	EXPECT_EQ(EINVAL, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &m));
+	m.flags = 1U << 31;
+	EXPECT_EQ(EINVAL, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &m));
+	m.flags = 0;
+	m.reserved = 1;
+	EXPECT_EQ(EINVAL, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &m));
+	m.reserved = 1U << 31;
+	EXPECT_EQ(EINVAL, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &m));
+	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
+}
+
+TEST_F(mode, set_mode_on_readonly_fd_fails_eacces)
+{
+	int fd = open_dev(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vs_set_mode(self->fd, 640, 480, 32));
+	EXPECT_EQ(EACCES, vs_set_mode(fd, 800, 600, 32));
+	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture "limits": max_shares, saved and restored by the parent       */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(limits) {
+	unsigned int saved_max;
+	bool saved;
+	uint64_t page;
+};
+
+FIXTURE_SETUP(limits)
+{
+	self->page = page_size();
+	ASSERT_EQ(0, read_uint(MAX_SHARES_PARAM, &self->saved_max));
+	self->saved = true;
+}
+
+FIXTURE_TEARDOWN_PARENT(limits)
+{
+	unsigned int now;
+
+	if (!self->saved)
+		return;
+	EXPECT_EQ(0, set_max_shares(self->saved_max));
+	EXPECT_EQ(0, read_uint(MAX_SHARES_PARAM, &now));
+	EXPECT_EQ(self->saved_max, now);
+}
+
+TEST_F(limits, max_shares_parameter_rejects_out_of_range)
+{
+	unsigned int now;
+
+	ASSERT_EQ(0, set_max_shares(5));
+	EXPECT_EQ(-EINVAL, set_max_shares(0));
+	EXPECT_EQ(-EINVAL, set_max_shares(1048577));
+	ASSERT_EQ(0, read_uint(MAX_SHARES_PARAM, &now));
+	EXPECT_EQ(5U, now);
+	EXPECT_EQ(0, set_max_shares(1048576));
+	ASSERT_EQ(0, read_uint(MAX_SHARES_PARAM, &now));
+	EXPECT_EQ(1048576U, now);
+}
+
+TEST_F(limits, info_max_shares_follows_parameter_change)
+{
+	struct vidshare_info info;
+	int fd = open_dev(O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_max_shares(7));
+	ASSERT_EQ(0, vs_info(fd, &info));
+	EXPECT_EQ(7U, info.max_shares);
+	ASSERT_EQ(0, set_max_shares(self->saved_max));
+	ASSERT_EQ(0, vs_info(fd, &info));
+	EXPECT_EQ(self->saved_max, info.max_shares);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(limits, share_beyond_max_shares_fails_enospc)
+{
+	struct vidshare_share s[3], extra;
+	struct vidshare_info info;
+	uint32_t seed = new_seed();
+	int fd, i, n;
+
+	ASSERT_EQ(0, set_max_shares(3));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, vs_share(fd, i * self->page, 10, 0, 0, &s[i]));
+	}
+	n = count_vmas();
+	EXPECT_EQ(ENOSPC, vs_share(fd, 3 * self->page, 10, 0, 0, &extra));
+	EXPECT_EQ(ENOSPC, vs_share(fd, 0, 1, VIDSHARE_SHARE_READONLY, 0, &extra));
+	EXPECT_EQ(n, count_vmas());
+
+	/* the file keeps working */
+	ASSERT_EQ(0, vs_info(fd, &info));
+	EXPECT_EQ(3U, info.max_shares);
+	fill(share_ptr(&s[2]), 10, seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s[2]), 10, seed));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, vs_unshare(fd, s[i].virtual_addr));
+	}
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(limits, unshare_makes_room_under_max_shares)
+{
+	struct vidshare_share a, b, c;
+	int fd;
+
+	ASSERT_EQ(0, set_max_shares(2));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &a));
+	ASSERT_EQ(0, vs_share(fd, 100, 10, 0, 0, &b));
+	EXPECT_EQ(ENOSPC, vs_share(fd, 200, 10, 0, 0, &c));
+	ASSERT_EQ(0, vs_unshare(fd, a.virtual_addr));
+	ASSERT_EQ(0, vs_share(fd, 200, 10, 0, 0, &c));
+	EXPECT_EQ(ENOSPC, vs_share(fd, 300, 10, 0, 0, &a));
+	EXPECT_EQ(0, vs_unshare(fd, b.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(fd, c.virtual_addr));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(limits, mmap_counts_toward_max_shares)
+{
+	struct vidshare_share a, b;
+	volatile uint8_t *m;
+	int fd;
+
+	ASSERT_EQ(0, set_max_shares(2));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	m = dev_mmap(fd, 0, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &a));
+	EXPECT_EQ(ENOSPC, vs_share(fd, 0, 10, 0, 0, &b));
+	EXPECT_EQ(ENOSPC, mmap_errno(fd, 0, self->page, PROT_READ | PROT_WRITE, MAP_SHARED));
+	ASSERT_EQ(0, munmap((void *)m, self->page));
+	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &b));
+	EXPECT_EQ(0, vs_unshare(fd, a.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(fd, b.virtual_addr));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(limits, munmap_of_whole_share_makes_room)
+{
+	struct vidshare_share a, refused;
+	int fd;
+
+	ASSERT_EQ(0, set_max_shares(1));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vs_share(fd, 100, 50, 0, 0, &a));
+	EXPECT_EQ(ENOSPC, vs_share(fd, 0, 10, 0, 0, &refused));
+	ASSERT_EQ(0, munmap(share_base(&a), a.shared_size));
+	ASSERT_EQ(0, vs_share(fd, 100, 50, 0, 0, &a));
+	EXPECT_EQ(0, vs_unshare(fd, a.virtual_addr));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(limits, max_shares_is_per_open_file)
+{
+	struct vidshare_share a, b, c;
+	int fd1, fd2;
+
+	ASSERT_EQ(0, set_max_shares(1));
+	fd1 = open_dev(O_RDWR);
+	ASSERT_LE(0, fd1);
+	fd2 = open_dev(O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, vs_share(fd1, 0, 10, 0, 0, &a));
+	EXPECT_EQ(ENOSPC, vs_share(fd1, 0, 10, 0, 0, &c));
+	ASSERT_EQ(0, vs_share(fd2, 0, 10, 0, 0, &b));
+	EXPECT_EQ(ENOSPC, vs_share(fd2, 0, 10, 0, 0, &c));
+	EXPECT_EQ(0, vs_unshare(fd1, a.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(fd2, b.virtual_addr));
+	EXPECT_EQ(0, close(fd1));
+	EXPECT_EQ(0, close(fd2));
+}
+
+TEST_F(limits, child_exit_releases_shares_of_inherited_file)
+{
+	struct vidshare_share a, b, refused;
+	pid_t pid;
+	int fd;
+
+	ASSERT_EQ(0, set_max_shares(2));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct vidshare_share cs;
+
+		/* the count belongs to the open file, shared with the parent */
+		if (vs_share(fd, 0, 10, 0, 0, &cs))
+			_exit(10);
+		if (!dev_mmap(fd, 0, page_size(), PROT_READ))
+			_exit(11);
+		if (vs_share(fd, 0, 10, 0, 0, &cs) != ENOSPC)
+			_exit(12);
+		_exit(0);	/* with both still live */
+	}
+	EXPECT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &a));
+	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &b));
+	EXPECT_EQ(ENOSPC, vs_share(fd, 0, 10, 0, 0, &refused));
+	EXPECT_EQ(0, vs_unshare(fd, a.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(fd, b.virtual_addr));
+	EXPECT_EQ(0, close(fd));
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture "revoke": unbind with live shares; keep these tests last     */
+/* ------------------------------------------------------------------ */
+
+/* The PCI BDF (basename of the realpath of .../device) of class device @name. */
+static int class_dev_bdf(const char *name, char *bdf, size_t size)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	const char *base;
+
+	snprintf(path, sizeof(path), CLASS_DIR "/%s/device", name);
+	if (!realpath(path, real))
+		return -errno;
+	base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	if (strlen(base) >= size)
+		return -ENAMETOOLONG;
+	snprintf(bdf, size, "%s", base);
+	return 0;
+}
+
+/* A vidshare class device bound to @bdf (any if NULL): 0 or -ENOENT. */
+static int find_class_dev(const char *bdf, char *name, size_t size)
+{
+	struct dirent *de;
+	char b[64];
+	DIR *dir;
+	int ret = -ENOENT;
+
+	dir = opendir(CLASS_DIR);
+	if (!dir)
+		return -ENOENT;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= size)
+			continue;
+		if (class_dev_bdf(de->d_name, b, sizeof(b)))
+			continue;
+		if (bdf && strcmp(b, bdf))
+			continue;
+		snprintf(name, size, "%s", de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+static int wait_class_dev(const char *bdf, char *name, size_t size, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; ; waited += 50) {
+		if (!find_class_dev(bdf, name, size))
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(50 * 1000);
+	}
+}
+
+/* Wait until @path does (@exists) or does not exist. */
+static bool wait_path(const char *path, bool exists, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; ; waited += 50) {
+		if ((access(path, F_OK) == 0) == exists)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		usleep(50 * 1000);
+	}
+}
+
+static bool driver_bound(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DRIVER_DIR "/%s", bdf);
+	return !access(path, F_OK);
+}
+
+static int unbind_device(const char *bdf)
+{
+	return write_file(DRIVER_DIR "/unbind", bdf);
+}
+
+/* Bind @bdf again and wait for its class device; its /dev path in @node. */
+static int rebind_device(const char *bdf, char *node, size_t size)
+{
+	char name[64];
+	int ret;
+
+	if (!driver_bound(bdf)) {
+		ret = write_file(DRIVER_DIR "/bind", bdf);
+		if (ret)
+			return ret;
+	}
+	ret = wait_class_dev(bdf, name, sizeof(name), REBIND_TIMEOUT_MS);
+	if (ret)
+		return ret;
+	snprintf(node, size, "/dev/%s", name);
+	return wait_path(node, true, REBIND_TIMEOUT_MS) ? 0 : -ETIMEDOUT;
+}
+
+FIXTURE(revoke) {
+	char bdf[64];
+	char node[PATH_MAX];
+	int fd;
+	uint64_t page;
+	struct vidshare_info info;
+};
+
+FIXTURE_SETUP(revoke)
+{
+	const char *path = dev_path(), *base = strrchr(path, '/');
+	char name[64];
+
+	base = base ? base + 1 : path;
+	self->page = page_size();
+	if (!class_dev_bdf(base, self->bdf, sizeof(self->bdf))) {
+		snprintf(self->node, sizeof(self->node), "%s", path);
+	} else {
+		/* an earlier rebind may have given the adapter another minor */
+		ASSERT_EQ(0, find_class_dev(NULL, name, sizeof(name)))
+			TH_LOG("no device in " CLASS_DIR);
+		ASSERT_EQ(0, class_dev_bdf(name, self->bdf, sizeof(self->bdf)));
+		snprintf(self->node, sizeof(self->node), "/dev/%s", name);
+	}
+	ASSERT_TRUE(driver_bound(self->bdf)) TH_LOG("%s not bound to vidshare", self->bdf);
+	self->fd = open(self->node, O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", self->node);
+	ASSERT_EQ(0, vs_info(self->fd, &self->info));
+	ASSERT_EQ(0U, self->info.flags & VIDSHARE_INFO_REVOKED);
+}
+
+/* In the parent: runs even if the test died, so later tests find the device. */
+FIXTURE_TEARDOWN_PARENT(revoke)
+{
+	char node[PATH_MAX];
+
+	if (!self->bdf[0])
+		return;
+	EXPECT_EQ(0, rebind_device(self->bdf, node, sizeof(node)))
+		TH_LOG("could not bind %s again", self->bdf);
+}
+
+TEST_F(revoke, revoke_share_and_mmap_access_raise_sigbus)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+	volatile uint8_t *m;
+
+	ASSERT_EQ(0, vs_share(self->fd, 3 * p + 10, 2 * p, 0, 0, &s));
+	m = dev_mmap(self->fd, 8 * p, 2 * p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	/* fault in the first pages; leave the later ones untouched */
+	ASSERT_EQ(0, probe_write(share_ptr(&s)));
+	ASSERT_EQ(0, probe_write(m));
+
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(SIGBUS, probe_read(share_ptr(&s)));
+	EXPECT_EQ(SIGBUS, probe_write(share_ptr(&s)));
+	EXPECT_EQ(SIGBUS, probe_read(share_ptr(&s) + p));
+	EXPECT_EQ(SIGBUS, probe_read(m));
+	EXPECT_EQ(SIGBUS, probe_write(m));
+	EXPECT_EQ(SIGBUS, probe_read(m + p));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, 2 * p));
+}
+
+TEST_F(revoke, revoke_info_reports_revoked_flag)
+{
+	struct vidshare_share s;
+	struct vidshare_info info;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->page, 0, 0, &s));
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(VIDSHARE_INFO_REVOKED, info.flags & VIDSHARE_INFO_REVOKED);
+	EXPECT_EQ((__u32)VIDSHARE_API_VERSION, info.api_version);
+	EXPECT_EQ(self->info.vendor, info.vendor);
+	EXPECT_EQ(self->info.device, info.device);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(revoke, revoke_share_fails_enodev)
+{
+	struct vidshare_share s, t;
+	int n;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->page, 0, 0, &s));
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	n = count_vmas();
+	EXPECT_EQ(ENODEV, vs_share(self->fd, 0, self->page, 0, 0, &t));
+	EXPECT_EQ(ENODEV, vs_share(self->fd, 100, 50, VIDSHARE_SHARE_READONLY, 0, &t));
+	EXPECT_EQ(n, count_vmas());
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(revoke, revoke_get_and_set_mode_fail_enodev)
+{
+	struct vidshare_mode m;
+
+	ASSERT_EQ(0, vs_get_mode(self->fd, &m));
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(ENODEV, vs_get_mode(self->fd, &m));
+	EXPECT_EQ(ENODEV, vs_set_mode(self->fd, 640, 480, 32));
+}
+
+TEST_F(revoke, revoke_unshare_munmap_and_close_succeed)
+{
+	struct vidshare_share s;
+	volatile uint8_t *m;
+
+	ASSERT_EQ(0, vs_share(self->fd, 100, 50, 0, 0, &s));
+	m = dev_mmap(self->fd, 0, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(ENOMEM, mincore_errno(s.virtual_addr));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
+	EXPECT_EQ(ENOMEM, mincore_errno((uintptr_t)m));
+	EXPECT_EQ(0, close(self->fd));
+	self->fd = -1;
+}
+
+TEST_F(revoke, revoke_removes_device_node)
+{
+	char name[64];
+
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_TRUE(wait_path(self->node, false, REBIND_TIMEOUT_MS))
+		TH_LOG("%s still exists", self->node);
+	EXPECT_EQ(-ENOENT, find_class_dev(self->bdf, name, sizeof(name)));
+	EXPECT_FALSE(driver_bound(self->bdf));
+}
+
+TEST_F(revoke, rebind_after_revoke_shares_again)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share old, s;
+	struct vidshare_info info;
+	volatile uint8_t *m;
+	char node[PATH_MAX];
+	uint32_t seed = new_seed();
+	int fd;
+
+	ASSERT_EQ(0, vs_share(self->fd, 100, 50, 0, 0, &old));
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	ASSERT_EQ(0, rebind_device(self->bdf, node, sizeof(node)));
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("open(%s) failed", node);
+	ASSERT_EQ(0, vs_info(fd, &info));
+	EXPECT_EQ(0U, info.flags & VIDSHARE_INFO_REVOKED);
+	EXPECT_EQ(self->info.fb_size, info.fb_size);
+
+	ASSERT_EQ(0, vs_share(fd, 2 * p + 77, 300, 0, 0, &s));
+	m = dev_mmap(fd, 2 * p, p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	fill(share_ptr(&s), 300, seed);
+	EXPECT_EQ(-1, mismatch(m + 77, 300, seed));
+	fill(m + 77, 300, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 300, ~seed));
+	EXPECT_EQ(0, munmap((void *)m, p));
+	EXPECT_EQ(0, vs_unshare(fd, s.virtual_addr));
+	EXPECT_EQ(0, close(fd));
+
+	/* the share of the old binding is still revoked and can be ended */
+	EXPECT_EQ(SIGBUS, probe_read(share_ptr(&old)));
+	EXPECT_EQ(0, vs_unshare(self->fd, old.virtual_addr));
+}
+
+TEST_F(revoke, old_fd_stays_revoked_after_rebind)
+{
+	struct vidshare_share s;
+	struct vidshare_info info;
+	char node[PATH_MAX];
+
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	ASSERT_EQ(0, rebind_device(self->bdf, node, sizeof(node)));
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(VIDSHARE_INFO_REVOKED, info.flags & VIDSHARE_INFO_REVOKED);
+	EXPECT_EQ(ENODEV, vs_share(self->fd, 0, self->page, 0, 0, &s));
+	EXPECT_EQ(0, close(self->fd));
+	self->fd = -1;
+}
+
+TEST_HARNESS_MAIN
