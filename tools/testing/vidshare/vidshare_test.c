@@ -365,6 +365,55 @@ static int set_max_shares(unsigned int val)
 	return write_file(MAX_SHARES_PARAM, buf);
 }
 
+#define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
+
+/* Bus address of BAR @bar of the adapter behind device node @dev, or 0. */
+static uint64_t bar_phys(const char *dev, int bar)
+{
+	const char *node = strrchr(dev, '/');
+	char path[PATH_MAX], buf[2048], *line = buf;
+	unsigned long long start;
+	int i;
+
+	snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
+		 node ? node + 1 : dev);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	for (i = 0; i < bar && line; i++) {
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!line || sscanf(line, "%llx", &start) != 1)
+		return 0;
+	return start;
+}
+
+/*
+ * The entries of x86 PAT's memtype list (debugfs) for exactly [start, end)
+ * of memory type @type ("write-combining", "uncached-minus"; NULL: any), or
+ * -errno. A remap_pfn_range() of a whole VMA reserves its range there with
+ * the cache mode the PTEs get, so this is the kernel's own record of it.
+ */
+static int pat_entries(uint64_t start, uint64_t end, const char *type)
+{
+	unsigned long long s, e;
+	char t[32], *line;
+	ssize_t r;
+	int n = 0;
+
+	r = read_file(PAT_MEMTYPE_LIST, procbuf, sizeof(procbuf));
+	if (r < 0)
+		return r;
+	for (line = strtok(procbuf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e, t) != 3)
+			continue;
+		if (s == start && e == end && (!type || !strcmp(t, type)))
+			n++;
+	}
+	return n;
+}
+
 struct vma_desc {
 	unsigned long start, end;
 	char perms[8];
@@ -743,6 +792,39 @@ TEST_F(vidshare, share_uncached_maps_same_bytes)
 	EXPECT_EQ(-1, mismatch(share_ptr(&uc), 512, ~seed));
 	EXPECT_EQ(0, vs_unshare(self->fd, uc.virtual_addr));
 	EXPECT_EQ(0, vs_unshare(self->fd, wc.virtual_addr));
+}
+
+TEST_F(vidshare, share_cache_mode_wc_by_default_uc_on_request)
+{
+	const uint64_t p = self->page, phys = bar_phys(dev_path(), self->info.bar);
+	const char *dflt = self->info.flags & VIDSHARE_INFO_WC ?
+			   "write-combining" : "uncached-minus";
+	const uint64_t a = phys + 40 * p, b = phys + 44 * p, c = phys + 48 * p;
+	struct vidshare_share wc, uc;
+	volatile uint8_t *m;
+
+	if (access(PAT_MEMTYPE_LIST, R_OK))
+		SKIP(return, "no %s: the kernel has no PAT or no debugfs", PAT_MEMTYPE_LIST);
+	ASSERT_NE(0ULL, phys);
+	ASSERT_EQ(0, pat_entries(a, a + 2 * p, NULL));
+	ASSERT_EQ(0, pat_entries(b, b + 2 * p, NULL));
+	ASSERT_EQ(0, pat_entries(c, c + p, NULL));
+
+	ASSERT_EQ(0, vs_share(self->fd, 40 * p + 5, 2 * p - 10, 0, 0, &wc));
+	ASSERT_EQ(0, vs_share(self->fd, 44 * p, 2 * p, VIDSHARE_SHARE_UNCACHED, 0, &uc));
+	m = dev_mmap(self->fd, 48 * p | VIDSHARE_MMAP_UNCACHED, p, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	EXPECT_EQ(1, pat_entries(a, a + 2 * p, dflt));
+	EXPECT_EQ(1, pat_entries(b, b + 2 * p, "uncached-minus"));
+	EXPECT_EQ(1, pat_entries(c, c + p, "uncached-minus"));
+
+	/* Ending a share gives its memory type back. */
+	EXPECT_EQ(0, vs_unshare(self->fd, wc.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, uc.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, p));
+	EXPECT_EQ(0, pat_entries(a, a + 2 * p, NULL));
+	EXPECT_EQ(0, pat_entries(b, b + 2 * p, NULL));
+	EXPECT_EQ(0, pat_entries(c, c + p, NULL));
 }
 
 /* 3. mmap(2) of the device */
@@ -2247,6 +2329,21 @@ TEST_F(revoke, revoke_share_and_mmap_access_raise_sigbus)
 	EXPECT_EQ(SIGBUS, probe_read(m + p));
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 	EXPECT_EQ(0, munmap((void *)m, 2 * p));
+}
+
+TEST_F(revoke, revoke_gives_back_memory_types)
+{
+	const uint64_t p = self->page, phys = bar_phys(self->node, self->info.bar);
+	struct vidshare_share s;
+
+	if (access(PAT_MEMTYPE_LIST, R_OK))
+		SKIP(return, "no %s: the kernel has no PAT or no debugfs", PAT_MEMTYPE_LIST);
+	ASSERT_NE(0ULL, phys);
+	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 3 * p, 0, 0, &s));
+	ASSERT_EQ(1, pat_entries(phys + 12 * p, phys + 15 * p, NULL));
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(0, pat_entries(phys + 12 * p, phys + 15 * p, NULL));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 }
 
 TEST_F(revoke, revoke_info_reports_revoked_flag)
