@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the vidshare selftests (vidshare_test.c and
+ * vidshare_input_test.c): the ioctls, mappings, test patterns, access probes,
+ * /proc, sysfs and debugfs readers, x86 PAT's memtype list, and binding the
+ * adapter again after an unbind.
+ */
+#ifndef VIDSHARE_HELPERS_H
+#define VIDSHARE_HELPERS_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vidshare.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+#define MAX_SHARES_PARAM	"/sys/module/vidshare/parameters/max_shares"
+#define DRIVER_DIR		"/sys/bus/pci/drivers/vidshare"
+#define CLASS_DIR		"/sys/class/vidshare"
+#define SZ_16M			(16ULL << 20)
+#define REBIND_TIMEOUT_MS	5000
+
+static inline const char *dev_path(void)
+{
+	const char *p = getenv("VIDSHARE_DEV");
+
+	return p && *p ? p : "/dev/vidshare0";
+}
+
+static inline uint64_t page_size(void)
+{
+	static uint64_t ps;
+
+	if (!ps)
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static inline uint64_t pg_down(uint64_t x)
+{
+	return x & ~(page_size() - 1);
+}
+
+static inline uint64_t pg_up(uint64_t x)
+{
+	return pg_down(x + page_size() - 1);
+}
+
+static inline int vs_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+/* SHARE exactly as given in @s; 0 or the errno. */
+static inline int vs_share_raw(int fd, struct vidshare_share *s)
+{
+	return vs_ioctl(fd, VIDSHARE_IOC_SHARE, s);
+}
+
+static inline int vs_share(int fd, uint64_t off, uint64_t size, uint32_t flags,
+		    uint64_t req, struct vidshare_share *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->view_offset = off;
+	s->view_size = size;
+	s->requested_addr = req;
+	s->flags = flags;
+	return vs_share_raw(fd, s);
+}
+
+static inline int vs_unshare_raw(int fd, uint64_t addr, uint32_t flags, uint32_t reserved)
+{
+	struct vidshare_unshare u = {
+		.virtual_addr = addr,
+		.flags = flags,
+		.reserved = reserved,
+	};
+
+	return vs_ioctl(fd, VIDSHARE_IOC_UNSHARE, &u);
+}
+
+static inline int vs_unshare(int fd, uint64_t addr)
+{
+	return vs_unshare_raw(fd, addr, 0, 0);
+}
+
+static inline int vs_info(int fd, struct vidshare_info *info)
+{
+	memset(info, 0xa5, sizeof(*info));
+	return vs_ioctl(fd, VIDSHARE_IOC_INFO, info);
+}
+
+static inline int vs_get_mode(int fd, struct vidshare_mode *m)
+{
+	memset(m, 0xa5, sizeof(*m));
+	return vs_ioctl(fd, VIDSHARE_IOC_GET_MODE, m);
+}
+
+static inline int vs_set_mode(int fd, uint32_t width, uint32_t height, uint32_t bpp)
+{
+	struct vidshare_mode m = {
+		.width = width,
+		.height = height,
+		.bpp = bpp,
+	};
+
+	return vs_ioctl(fd, VIDSHARE_IOC_SET_MODE, &m);
+}
+
+static inline volatile uint8_t *share_ptr(const struct vidshare_share *s)
+{
+	return (volatile uint8_t *)(uintptr_t)s->virtual_addr;
+}
+
+static inline void *share_base(const struct vidshare_share *s)
+{
+	return (void *)(uintptr_t)pg_down(s->virtual_addr);
+}
+
+/* mmap(2) of the device; NULL (errno set) on failure. */
+static inline volatile uint8_t *dev_mmap(int fd, uint64_t off, size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* 0 if the mmap(2) succeeded (it is undone again), else its errno. */
+static inline int mmap_errno(int fd, uint64_t off, size_t len, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)off);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* An anonymous read/write mapping of @pages pages. */
+static inline uint8_t *anon_map(size_t pages)
+{
+	void *p = mmap(NULL, pages * page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A page-aligned address with @pages free pages behind it. */
+static inline uint64_t free_range(size_t pages)
+{
+	uint8_t *p = anon_map(pages);
+
+	if (!p)
+		return 0;
+	munmap(p, pages * page_size());
+	return (uintptr_t)p;
+}
+
+static inline int open_dev(int flags)
+{
+	return open(dev_path(), flags);
+}
+
+/* Test patterns: distinct per call so stale frame-buffer bytes never match. */
+static inline uint32_t new_seed(void)
+{
+	static uint32_t n;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint32_t)getpid() << 12) ^ (uint32_t)ts.tv_nsec ^ (++n * 0x9e3779b9u);
+}
+
+static inline uint8_t pattern_byte(uint32_t seed, size_t i)
+{
+	uint32_t x = seed + (uint32_t)i * 0x9e3779b9u;
+
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	return (uint8_t)x;
+}
+
+static inline void fill(volatile uint8_t *p, size_t n, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = pattern_byte(seed, i);
+	/* Drain write-combining buffers before anyone looks elsewhere. */
+	__sync_synchronize();
+}
+
+/* Index of the first byte of @p that differs from the pattern, or -1. */
+static inline long mismatch(const volatile uint8_t *p, size_t n, uint32_t seed)
+{
+	size_t i;
+
+	__sync_synchronize();
+	for (i = 0; i < n; i++)
+		if (p[i] != pattern_byte(seed, i))
+			return (long)i;
+	return -1;
+}
+
+/* Access @p with SIGSEGV/SIGBUS caught: 0 if it worked, else the signal. */
+static sigjmp_buf probe_env __attribute__((unused));
+static volatile sig_atomic_t probe_sig __attribute__((unused));
+static volatile uint8_t probe_sink __attribute__((unused));
+
+static inline void probe_handler(int sig)
+{
+	probe_sig = sig;
+	siglongjmp(probe_env, 1);
+}
+
+static inline int probe(volatile uint8_t *p, bool write)
+{
+	struct sigaction sa, old_segv, old_bus;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = probe_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	probe_sig = 0;
+	if (!sigsetjmp(probe_env, 1)) {
+		if (write)
+			*p = 0x5a;
+		else
+			probe_sink = *p;
+		__sync_synchronize();
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return probe_sig;
+}
+
+static inline int probe_read(volatile uint8_t *p)
+{
+	return probe(p, false);
+}
+
+static inline int probe_write(volatile uint8_t *p)
+{
+	return probe(p, true);
+}
+
+/* 0 if the page holding @addr is mapped, ENOMEM if it is not. */
+static inline int mincore_errno(uint64_t addr)
+{
+	unsigned char vec;
+
+	return mincore((void *)(uintptr_t)pg_down(addr), page_size(), &vec) ? errno : 0;
+}
+
+static char procbuf[1 << 18] __attribute__((unused));
+
+/* Read a whole (proc/sys) file into @buf; its length or -errno. */
+static inline ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1) {
+		r = read(fd, buf + len, size - 1 - len);
+		if (r < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (!r)
+			break;
+		len += r;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+static inline int write_file(const char *path, const char *str)
+{
+	ssize_t len = strlen(str), r;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, str, len);
+	if (r < 0)
+		err = -errno;
+	else if (r != len)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+static inline int read_uint(const char *path, unsigned int *val)
+{
+	char buf[64];
+	ssize_t r = read_file(path, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return sscanf(buf, "%u", val) == 1 ? 0 : -EINVAL;
+}
+
+static inline int set_max_shares(unsigned int val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%u\n", val);
+	return write_file(MAX_SHARES_PARAM, buf);
+}
+
+#define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
+
+/* Bus address of BAR @bar of the adapter behind device node @dev, or 0. */
+static inline uint64_t bar_phys(const char *dev, int bar)
+{
+	const char *node = strrchr(dev, '/');
+	char path[PATH_MAX], buf[2048], *line = buf;
+	unsigned long long start;
+	int i;
+
+	if (snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
+		     node ? node + 1 : dev) >= (int)sizeof(path))
+		return 0;
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	for (i = 0; i < bar && line; i++) {
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!line || sscanf(line, "%llx", &start) != 1)
+		return 0;
+	return start;
+}
+
+/*
+ * The entries of x86 PAT's memtype list (debugfs) for exactly [start, end)
+ * of memory type @type ("write-combining", "uncached-minus"; NULL: any), or
+ * -errno. A remap_pfn_range() of a whole VMA reserves its range there with
+ * the cache mode the PTEs get, so this is the kernel's own record of it.
+ */
+static inline int pat_entries(uint64_t start, uint64_t end, const char *type)
+{
+	unsigned long long s, e;
+	char t[32], *line;
+	ssize_t r;
+	int n = 0;
+
+	r = read_file(PAT_MEMTYPE_LIST, procbuf, sizeof(procbuf));
+	if (r < 0)
+		return r;
+	for (line = strtok(procbuf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e, t) != 3)
+			continue;
+		if (s == start && e == end && (!type || !strcmp(t, type)))
+			n++;
+	}
+	return n;
+}
+
+#define VIDSHARE_DEBUGFS	"/sys/kernel/debug/vidshare"
+
+/* One line of /sys/kernel/debug/vidshare/vidshareN/shares. */
+struct share_row {
+	unsigned int file;
+	int pid;
+	unsigned long long start, size, offset;
+	char flags[8];
+};
+
+/*
+ * Call @fn for every live share that the debugfs list of device node @dev
+ * shows; the number of rows or -errno. Streams the file: with thousands of
+ * shares it is larger than procbuf.
+ */
+static inline int for_each_share_row(const char *dev, void (*fn)(const struct share_row *, void *),
+			      void *arg)
+{
+	const char *node = strrchr(dev, '/');
+	char path[PATH_MAX], line[256];
+	struct share_row r;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), VIDSHARE_DEBUGFS "/%s/shares", node ? node + 1 : dev);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f) || strncmp(line, "file\tpid\tstart\tsize\toffset\tflags\n", 33)) {
+		fclose(f);
+		return -EPROTO;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u\t%d\t%llx\t%llx\t%llx\t%7s", &r.file, &r.pid, &r.start,
+			   &r.size, &r.offset, r.flags) != 6) {
+			fclose(f);
+			return -EPROTO;
+		}
+		if (fn)
+			fn(&r, arg);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+struct row_match {
+	int pid;		/* 0: any */
+	unsigned long long start;	/* 0: any */
+	int n;
+	struct share_row last;
+};
+
+static inline void match_row(const struct share_row *r, void *arg)
+{
+	struct row_match *m = arg;
+
+	if ((!m->pid || r->pid == m->pid) && (!m->start || r->start == m->start)) {
+		m->n++;
+		m->last = *r;
+	}
+}
+
+/* Live shares of @pid (0: any process) in the debugfs list, or -errno. */
+static inline int debugfs_count(const char *dev, int pid)
+{
+	struct row_match m = { .pid = pid };
+	int ret = for_each_share_row(dev, match_row, &m);
+
+	return ret < 0 ? ret : m.n;
+}
+
+/* The debugfs row of the share starting at @start in this process; 0 or -ENOENT. */
+static inline int debugfs_row(const char *dev, uint64_t start, struct share_row *row)
+{
+	struct row_match m = { .pid = getpid(), .start = start };
+	int ret = for_each_share_row(dev, match_row, &m);
+
+	if (ret < 0)
+		return ret;
+	if (m.n != 1)
+		return -ENOENT;
+	*row = m.last;
+	return 0;
+}
+
+/* Does @text hold @phys written in hex (any case, any zero padding) or decimal? */
+static inline bool mentions_phys(const char *text, uint64_t phys)
+{
+	char hex[24], dec[24];
+	const char *p;
+
+	snprintf(hex, sizeof(hex), "%llx", (unsigned long long)phys);
+	snprintf(dec, sizeof(dec), "%llu", (unsigned long long)phys);
+	for (p = text; *p; p++)
+		if (!strncasecmp(p, hex, strlen(hex)) || !strncmp(p, dec, strlen(dec)))
+			return true;
+	return false;
+}
+
+struct vma_desc {
+	unsigned long start, end;
+	char perms[8];
+};
+
+/* The VMA of /proc/self/maps holding @addr: 0, -ESRCH or -errno. */
+static inline int find_vma(uint64_t addr, struct vma_desc *v)
+{
+	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
+	char *line, *nl;
+
+	if (r < 0)
+		return r;
+	for (line = procbuf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, "%lx-%lx %7s", &v->start, &v->end, v->perms) != 3)
+			continue;
+		if (addr >= v->start && addr < v->end)
+			return 0;
+	}
+	return -ESRCH;
+}
+
+static inline int count_vmas(void)
+{
+	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
+	int n = 0;
+	char *c;
+
+	if (r < 0)
+		return r;
+	for (c = procbuf; *c; c++)
+		n += *c == '\n';
+	return n;
+}
+
+/*
+ * The VmFlags of the VMA holding @addr, from /proc/self/smaps, padded with
+ * spaces so " xx " finds a flag: 0, -ENOENT (no smaps), -ESRCH or -errno.
+ */
+static inline int vma_flags(uint64_t addr, char *flags, size_t size)
+{
+	ssize_t r = read_file("/proc/self/smaps", procbuf, sizeof(procbuf));
+	unsigned long start, end;
+	bool in_vma = false;
+	char *line, *nl;
+
+	if (r < 0)
+		return r;
+	for (line = procbuf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in_vma = addr >= start && addr < end;
+			continue;
+		}
+		if (in_vma && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, size, " %s ", line + 8);
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+static inline bool has_flag(const char *flags, const char *flag)
+{
+	char needle[8];
+
+	snprintf(needle, sizeof(needle), " %s ", flag);
+	return strstr(flags, needle) != NULL;
+}
+
+/* Exit code of a child, 128 + signal if it was killed, -1 on error. */
+static inline int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+static inline int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static inline int recv_fd(int sock, void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != (ssize_t)len)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* Unbinding and binding the adapter again */
+
+/* The PCI BDF (basename of the realpath of .../device) of class device @name. */
+static inline int class_dev_bdf(const char *name, char *bdf, size_t size)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	const char *base;
+
+	snprintf(path, sizeof(path), CLASS_DIR "/%s/device", name);
+	if (!realpath(path, real))
+		return -errno;
+	base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	if (strlen(base) >= size)
+		return -ENAMETOOLONG;
+	snprintf(bdf, size, "%s", base);
+	return 0;
+}
+
+/* A vidshare class device bound to @bdf (any if NULL): 0 or -ENOENT. */
+static inline int find_class_dev(const char *bdf, char *name, size_t size)
+{
+	struct dirent *de;
+	char b[64];
+	DIR *dir;
+	int ret = -ENOENT;
+
+	dir = opendir(CLASS_DIR);
+	if (!dir)
+		return -ENOENT;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= size)
+			continue;
+		if (class_dev_bdf(de->d_name, b, sizeof(b)))
+			continue;
+		if (bdf && strcmp(b, bdf))
+			continue;
+		snprintf(name, size, "%s", de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+static inline int wait_class_dev(const char *bdf, char *name, size_t size, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; ; waited += 50) {
+		if (!find_class_dev(bdf, name, size))
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(50 * 1000);
+	}
+}
+
+/* Wait until @path does (@exists) or does not exist. */
+static inline bool wait_path(const char *path, bool exists, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; ; waited += 50) {
+		if ((access(path, F_OK) == 0) == exists)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		usleep(50 * 1000);
+	}
+}
+
+static inline bool driver_bound(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DRIVER_DIR "/%s", bdf);
+	return !access(path, F_OK);
+}
+
+static inline int unbind_device(const char *bdf)
+{
+	return write_file(DRIVER_DIR "/unbind", bdf);
+}
+
+/* Bind @bdf again and wait for its class device; its /dev path in @node. */
+static inline int rebind_device(const char *bdf, char *node, size_t size)
+{
+	char name[64];
+	int ret;
+
+	if (!driver_bound(bdf)) {
+		ret = write_file(DRIVER_DIR "/bind", bdf);
+		if (ret)
+			return ret;
+	}
+	ret = wait_class_dev(bdf, name, sizeof(name), REBIND_TIMEOUT_MS);
+	if (ret)
+		return ret;
+	snprintf(node, size, "/dev/%s", name);
+	return wait_path(node, true, REBIND_TIMEOUT_MS) ? 0 : -ETIMEDOUT;
+}
+
+#endif /* VIDSHARE_HELPERS_H */
