@@ -116,6 +116,7 @@ check)
 	# Its suites ran at load; unload it so the selftests can unload vidshare.
 	run rmmod_kunit rmmod vidshare_kunit
 	run selftests vidshare_test
+	run input_tests vidshare_input_test
 	oracle_mem oracle_mem_first_words 0 0x11223344 0x55667788
 	oracle_mem oracle_mem_unaligned_view 1193046 0xcafef00d 0x0badc0de
 	fb_size=$(cat "$(adapter)/fb_size")

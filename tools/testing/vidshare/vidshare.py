@@ -289,8 +289,9 @@ def judge(args, results, blocks, console):
         heads = [i for i, l in enumerate(lines[:mod]) if re.search(r"^\[[ \d.]+\] KTAP version", l)]
         kunit_parse(args.ksrc, "\n".join(lines[heads[-1] if heads else mod:]) + "\n",
                     results, "kunit")
-        rc, tap = blocks.get("selftests", (None, ""))
-        kunit_parse(args.ksrc, tap, results, "selftest")
+        for block in ("selftests", "input_tests"):
+            rc, tap = blocks.get(block, (None, ""))
+            kunit_parse(args.ksrc, tap, results, "selftest")
         rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
         rc_ok("reload", "insmod vidshare again")
         rc, leaks = blocks.get("kmemleak", (None, ""))
