@@ -2485,7 +2485,7 @@ TEST_F(module, rmmod_fails_while_a_share_outlives_its_file_then_succeeds)
 	EXPECT_EQ(0, rebind_device(self->bdf, node, sizeof(node)));
 }
 
-TEST_F(module, load_and_unload_100_times_leaves_nothing)
+TEST_F_TIMEOUT(module, load_and_unload_100_times_leaves_nothing, 300)
 {
 	const uint64_t phys = bar_phys(self->node, 0);
 	const char *left;
