@@ -144,6 +144,7 @@ static int vidshare_open(struct inode *inode, struct file *file)
 	get_device(&vdev->dev);
 	vf->vdev = vdev;
 	mutex_lock(&vdev->lock);
+	vf->id = ++vdev->next_file_id;
 	list_add_tail(&vf->node, &vdev->files);
 	mutex_unlock(&vdev->lock);
 
@@ -252,6 +253,7 @@ static void vidshare_dev_release(struct device *dev)
 {
 	struct vidshare_device *vdev = to_vidshare(dev);
 
+	vidshare_debugfs_remove(vdev);
 	if (vdev->inode) {
 		iput(vdev->inode);
 		simple_release_fs(&vidshare_mnt, &vidshare_mnt_count);
@@ -311,6 +313,7 @@ struct vidshare_device *vidshare_device_alloc(struct pci_dev *pdev)
 		goto err;
 	}
 	vdev->inode = inode;
+	vidshare_debugfs_add(vdev);
 	return vdev;
 
 err:

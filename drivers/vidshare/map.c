@@ -198,6 +198,7 @@ int vidshare_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!map)
 		return -ENOMEM;
 	map->mm = vma->vm_mm;
+	map->pid = task_tgid_nr(current);
 	map->start = vma->vm_start;
 	map->size = vma->vm_end - vma->vm_start;
 	map->offset = (u64)pgoff << PAGE_SHIFT;

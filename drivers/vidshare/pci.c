@@ -170,22 +170,28 @@ static int __init vidshare_init(void)
 {
 	int ret;
 
+	vidshare_debugfs_init();
 	ret = vidshare_cdev_init();
 	if (ret)
-		return ret;
+		goto err_debugfs;
 	ret = pci_register_driver(&vidshare_pci_driver);
-	if (ret) {
-		vidshare_cdev_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_cdev;
 	vidshare_add_ids();
 	return 0;
+
+err_cdev:
+	vidshare_cdev_exit();
+err_debugfs:
+	vidshare_debugfs_exit();
+	return ret;
 }
 
 static void __exit vidshare_exit(void)
 {
 	pci_unregister_driver(&vidshare_pci_driver);
 	vidshare_cdev_exit();
+	vidshare_debugfs_exit();
 }
 
 module_init(vidshare_init);

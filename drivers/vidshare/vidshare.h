@@ -79,6 +79,8 @@ struct vidshare_bar_desc {
  * @lock: protects @files
  * @files: open files, &vidshare_file.node
  * @mode_lock: serializes the mode interface
+ * @next_file_id: id of the next open file (under @lock), for debugfs
+ * @debugfs: the adapter's debugfs directory
  */
 struct vidshare_device {
 	struct pci_dev *pdev;
@@ -101,12 +103,15 @@ struct vidshare_device {
 	struct mutex lock;		/* protects @files */
 	struct list_head files;
 	struct mutex mode_lock;		/* serializes the mode interface */
+	unsigned int next_file_id;
+	struct dentry *debugfs;
 };
 
 /**
  * struct vidshare_file - per-open-file state
  * @vdev: the adapter (holds a reference on @vdev->dev)
  * @node: entry in &vidshare_device.files
+ * @id: number of this open of the adapter, for debugfs
  * @lock: protects @maps and @nr_maps
  * @maps: live shares made through this file, &vidshare_map.node
  * @nr_maps: number of entries in @maps
@@ -114,6 +119,7 @@ struct vidshare_device {
 struct vidshare_file {
 	struct vidshare_device *vdev;
 	struct list_head node;
+	unsigned int id;
 	spinlock_t lock;		/* protects @maps, @nr_maps */
 	struct list_head maps;
 	unsigned int nr_maps;
@@ -124,6 +130,7 @@ struct vidshare_file {
  * @node: entry in &vidshare_file.maps
  * @vf: the file it was made through
  * @mm: the address space it lives in (not a reference; the VMA pins it)
+ * @pid: thread group that made it, for debugfs
  * @start: user address of the first mapped page
  * @size: mapped bytes, a multiple of PAGE_SIZE
  * @offset: frame-buffer offset of @start, a multiple of PAGE_SIZE
@@ -136,6 +143,7 @@ struct vidshare_map {
 	struct list_head node;
 	struct vidshare_file *vf;
 	struct mm_struct *mm;
+	pid_t pid;
 	unsigned long start;
 	unsigned long size;
 	u64 offset;
@@ -166,6 +174,12 @@ void vidshare_cdev_exit(void);
 int vidshare_cdev_add(struct vidshare_device *vdev);
 void vidshare_cdev_del(struct vidshare_device *vdev);
 int vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info);
+
+/* debugfs.c */
+void vidshare_debugfs_init(void);
+void vidshare_debugfs_exit(void);
+void vidshare_debugfs_add(struct vidshare_device *vdev);
+void vidshare_debugfs_remove(struct vidshare_device *vdev);
 
 /* map.c */
 int vidshare_share_check(const struct vidshare_share *req, u64 fb_size,

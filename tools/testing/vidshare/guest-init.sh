@@ -113,13 +113,14 @@ run info vidsharectl info
 case "$plan" in
 check)
 	run kunit insmod /lib/modules/vidshare_kunit.ko
+	# Its suites ran at load; unload it so the selftests can unload vidshare.
+	run rmmod_kunit rmmod vidshare_kunit
 	run selftests vidshare_test
 	oracle_mem oracle_mem_first_words 0 0x11223344 0x55667788
 	oracle_mem oracle_mem_unaligned_view 1193046 0xcafef00d 0x0badc0de
 	fb_size=$(cat "$(adapter)/fb_size")
 	oracle_mem oracle_mem_last_word $((fb_size - 4)) 0xfeedface
 	oracle_screen oracle_screen_pattern 800x600x32
-	run rmmod_kunit rmmod vidshare_kunit
 	run rmmod rmmod vidshare
 	run reload insmod /lib/modules/vidshare.ko
 	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
