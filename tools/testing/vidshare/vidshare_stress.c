@@ -229,8 +229,7 @@ static struct timespec t_start;
 struct vfile {
 	int mode;		/* O_RDWR or O_RDONLY */
 	uint64_t bind_upper;	/* revocations seen when the open returned */
-	int revoked;		/* seen ENODEV, REVOKED or SIGBUS */
-	int live;		/* shares surely live on it, from this process */
+	int revoked;		/* seen revoked: R_SIGBUS, or 100 + the op that saw it */
 	bool after;		/* opened after a revocation */
 };
 
@@ -734,8 +733,9 @@ static void forget(struct ctx *c, uint64_t off, uint64_t n)
 
 /*
  * What an access to @s must give: SIGSEGV if its protection forbids it,
- * SIGBUS once it or its file is surely revoked, else success (or SIGBUS
- * with --revoke).
+ * SIGBUS once its file is surely revoked, else success (or SIGBUS with
+ * --revoke). One page raising SIGBUS says nothing about the others yet:
+ * while the revocation is under way, some pages may still be mapped.
  */
 static uint64_t access_allowed(struct share *s, bool write)
 {
@@ -743,7 +743,7 @@ static uint64_t access_allowed(struct share *s, bool write)
 
 	if (!(s->prot & need))
 		return B(R_SIGSEGV);
-	if (s->revoked || gone(s->file))
+	if (gone(s->file))
 		return B(R_SIGBUS);
 	return cfg.revoke ? OK | B(R_SIGBUS) : OK;
 }
@@ -753,7 +753,7 @@ static void saw_sigbus(struct ctx *c, struct share *s)
 	if (!s->revoked && s->own)
 		forget(c, s->fb_off, s->size);
 	s->revoked = true;
-	WRITE_ONCE(files[s->file].revoked, 1);
+	WRITE_ONCE(files[s->file].revoked, R_SIGBUS);
 }
 
 /* The line of /proc/self/maps holding @addr, for reports. */
@@ -792,10 +792,13 @@ static int access_page(struct ctx *c, enum op op, struct share *s, uint64_t pg, 
 		forget(c, s->fb_off + pg * page, 4);
 	if (!(allowed & B(r)))
 		maps_line((uintptr_t)p, maps, sizeof(maps));
-	note(c, op, r, allowed, "%s page %llu of share %#llx+%#llx fb %#llx prot %d file %d %s",
+	note(c, op, r, allowed,
+	     "%s page %llu of share %#llx+%#llx fb %#llx prot %d file %d (opened before unbind %llu, now %llu) %s",
 	     write ? "write" : "read", (unsigned long long)pg,
 	     (unsigned long long)s->start, (unsigned long long)s->size,
-	     (unsigned long long)s->fb_off, s->prot, s->file, maps);
+	     (unsigned long long)s->fb_off, s->prot, s->file,
+	     (unsigned long long)files[s->file].bind_upper + 1,
+	     (unsigned long long)READ_ONCE(st->revocations), maps);
 	if (r == R_SIGBUS)
 		saw_sigbus(c, s);
 	return r;
@@ -863,12 +866,23 @@ static void pick_view(struct ctx *c, bool own, uint64_t *off, uint64_t *len, boo
 	}
 }
 
-static void shared_ok(struct ctx *c, int f)
+static void shared_ok(int f)
 {
-	ADD(files[f].live, 1);
 	if (files[f].after)
 		ADD(st->shares_after, 1);
-	(void)c;
+}
+
+/*
+ * The live shares of file @f that this thread holds: a lower bound of what
+ * the file holds that no other thread can lower while this one calls SHARE.
+ */
+static unsigned int mine(struct ctx *c, int f)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MAX_SHARES; i++)
+		n += c->sh[i].used && c->sh[i].file == f;
+	return n;
 }
 
 /*
@@ -876,9 +890,9 @@ static void shared_ok(struct ctx *c, int f)
  *   EACCES  writable share on an O_RDONLY file (before anything else);
  *   EEXIST  FIXED over one of our own live shares (always), or FIXED at a
  *           hole another thread took first (a race, allowed);
- *   ENOSPC  the file holds max_shares shares; required when this process
- *           alone surely holds that many, allowed otherwise (other threads'
- *           calls in flight, children's shares);
+ *   ENOSPC  the file holds max_shares shares; required when this thread
+ *           alone holds that many, allowed otherwise (the file is shared
+ *           with other threads, children and other processes);
  *   ENODEV  --revoke only; required once the file is seen revoked;
  *   EINVAL  x86 PAT refuses a mapping over two memory types: only in the
  *           mixed zone (see zone_of()).
@@ -923,9 +937,7 @@ static void op_share(struct ctx *c, int fd, int f)
 		allowed = B(EEXIST);
 	} else {
 		allowed = B(ENOSPC);
-		if (READ_ONCE(files[f].live) >= (int)max_shares)
-			allowed = B(ENOSPC);
-		else if (!seen_revoked(f))
+		if (mine(c, f) < max_shares && !seen_revoked(f))
 			allowed |= OK;
 		if (cfg.revoke)
 			allowed |= B(ENODEV);
@@ -938,12 +950,12 @@ static void op_share(struct ctx *c, int fd, int f)
 	}
 	r = ioctl(fd, VIDSHARE_IOC_SHARE, &req) ? res_of(errno) : 0;
 	note(c, OP_SHARE, r, allowed,
-	     "fd %d file %d off %#llx size %#llx flags %#x addr %#llx live %d revoked %d",
+	     "fd %d file %d off %#llx size %#llx flags %#x addr %#llx mine %u revoked %d",
 	     fd, f, (unsigned long long)off, (unsigned long long)len, req.flags,
-	     (unsigned long long)req.requested_addr, READ_ONCE(files[f].live),
-	     seen_revoked(f));
+	     (unsigned long long)req.requested_addr, mine(c, f),
+	     READ_ONCE(files[f].revoked));
 	if (r == ENODEV)
-		WRITE_ONCE(files[f].revoked, 1);
+		WRITE_ONCE(files[f].revoked, OP_SHARE + 100);
 	if (r)
 		return;
 
@@ -966,7 +978,7 @@ static void op_share(struct ctx *c, int fd, int f)
 	s->own = own;
 	s->file = f;
 	s->advice = MADV_NORMAL;
-	shared_ok(c, f);
+	shared_ok(f);
 }
 
 /*
@@ -995,9 +1007,11 @@ static void op_mmap(struct ctx *c, int fd, int f)
 
 	if (!ro && files[f].mode == O_RDONLY) {
 		allowed = B(EACCES);
+		if (fixed)		/* the kernel looks for EEXIST first */
+			allowed |= B(EEXIST);
 	} else {
 		allowed = B(ENOSPC);
-		if (READ_ONCE(files[f].live) < (int)max_shares && !seen_revoked(f))
+		if (mine(c, f) < max_shares && !seen_revoked(f))
 			allowed |= OK;
 		if (cfg.revoke)
 			allowed |= B(ENODEV);
@@ -1011,11 +1025,11 @@ static void op_mmap(struct ctx *c, int fd, int f)
 	p = mmap((void *)(uintptr_t)addr, len, prot, flags, fd, (off_t)o64);
 	r = p == MAP_FAILED ? res_of(errno) : 0;
 	note(c, OP_MMAP, r, allowed,
-	     "fd %d file %d off %#llx len %#llx prot %d flags %#x addr %#llx",
+	     "fd %d file %d off %#llx len %#llx prot %d flags %#x addr %#llx mine %u revoked %d",
 	     fd, f, (unsigned long long)o64, (unsigned long long)len, prot, flags,
-	     (unsigned long long)addr);
+	     (unsigned long long)addr, mine(c, f), READ_ONCE(files[f].revoked));
 	if (r == ENODEV)
-		WRITE_ONCE(files[f].revoked, 1);
+		WRITE_ONCE(files[f].revoked, OP_MMAP + 100);
 	if (r)
 		return;
 	if (fixed && (uintptr_t)p != addr)
@@ -1032,7 +1046,7 @@ static void op_mmap(struct ctx *c, int fd, int f)
 	s->own = own;
 	s->file = f;
 	s->advice = MADV_NORMAL;
-	shared_ok(c, f);
+	shared_ok(f);
 }
 
 /*
@@ -1130,17 +1144,13 @@ static void op_unshare(struct ctx *c, struct share *s)
 	i = slot_of_file(c, s->file, &fd);
 	if (i < 0)
 		return;
-	ADD(files[s->file].live, -1);
 	r = ioctl(fd, VIDSHARE_IOC_UNSHARE, &u) ? res_of(errno) : 0;
 	slot_put(c, i);
 	note(c, OP_UNSHARE, r, OK, "fd %d file %d addr %#llx start %#llx size %#llx mmapped %d",
 	     fd, s->file, (unsigned long long)s->addr, (unsigned long long)s->start,
 	     (unsigned long long)s->size, s->mmapped);
-	if (r) {
-		ADD(files[s->file].live, 1);
-		return;
-	}
-	drop_share(c, s);
+	if (!r)
+		drop_share(c, s);
 }
 
 /*
@@ -1220,7 +1230,6 @@ static void op_munmap(struct ctx *c, struct share *s, bool part)
 		check_intact(c, s);
 		return;
 	}
-	ADD(files[s->file].live, -1);
 	r = munmap((void *)(uintptr_t)a, n) ? res_of(errno) : 0;
 	note(c, OP_MUNMAP, r, OK, "munmap %#llx+%#llx", (unsigned long long)a,
 	     (unsigned long long)n);
@@ -1342,7 +1351,6 @@ static void op_mremap(struct ctx *c, struct share *s)
 		fix_reserve(c, to, s->size);
 	if (!r) {
 		/* it moved or shrank after all: let it go */
-		ADD(files[s->file].live, -1);
 		munmap(p, n);
 		if ((uintptr_t)p != s->start)
 			munmap((void *)(uintptr_t)s->start, s->size);
@@ -1521,7 +1529,7 @@ static void op_info(struct ctx *c, int fd, int f)
 		     must ? "an unbind completed after its open" : "it was seen revoked");
 	if (rev) {
 		ADD(st->info_revoked, 1);
-		WRITE_ONCE(files[f].revoked, 1);
+		WRITE_ONCE(files[f].revoked, OP_INFO + 100);
 		if (info.width || info.height || info.bpp || info.stride)
 			fail(c, OP_INFO, "fd %d: revoked, but mode %ux%ux%u", fd,
 			     info.width, info.height, info.bpp);
@@ -1534,7 +1542,7 @@ static void op_info(struct ctx *c, int fd, int f)
 	r = ioctl(fd, VIDSHARE_IOC_GET_MODE, &mode) ? res_of(errno) : 0;
 	note(c, OP_GET_MODE, r, allowed, "fd %d file %d revoked %d", fd, f, rev);
 	if (r == ENODEV)
-		WRITE_ONCE(files[f].revoked, 1);
+		WRITE_ONCE(files[f].revoked, OP_GET_MODE + 100);
 }
 
 /*
@@ -1675,14 +1683,6 @@ static void check_no_inherit(struct ctx *c, struct share *parent, int n)
 /* The child's part: a narrower window, its own shares, a few ops, exit. */
 static void child_ops(struct ctx *c, uint64_t wbase, uint64_t wlen, int nops)
 {
-	int i;
-
-	/*
-	 * The parent's other threads go on ending their shares: the counts
-	 * copied from it are no lower bound here. Count the child's own.
-	 */
-	for (i = 0; i < MAX_FILES && i < nfiles; i++)
-		files[i].live = 0;
 	c->child = true;
 	c->shadow += wbase - c->base;
 	c->tag += (wbase - c->base) / page;
