@@ -204,7 +204,8 @@ def boot(args, results):
     cmd = ["qemu-system-x86_64", *accel, "-machine", "pc", "-cpu", "max", "-smp", "2",
            "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
            "-device", "VGA", "-kernel", args.kernel, "-initrd", args.initrd,
-           "-append", f"console=ttyS0 loglevel=5 panic=-1 vidshare.plan={args.plan}",
+           "-append", f"console=ttyS0 loglevel=5 panic=-1 vidshare.plan={args.plan}"
+           + (f" vidshare.stress={','.join(args.stress.split())}" if args.stress else ""),
            "-serial", f"file:{console}",
            "-chardev", f"socket,id=res,path={res_path}", "-serial", "chardev:res",
            "-qmp", f"unix:{qmp_path},server=on,wait=off"]
@@ -291,6 +292,12 @@ def judge(args, results, blocks, console):
                     results, "kunit")
         rc, tap = blocks.get("selftests", (None, ""))
         kunit_parse(args.ksrc, tap, results, "selftest")
+        # vidshare_stress prints TAP: one test per operation class, then
+        # the checks of the whole run; it exits non-zero if any failed.
+        for name in ("stress", "stress_unbind"):
+            rc, tap = blocks.get(name, (None, ""))
+            kunit_parse(args.ksrc, tap, results, name)
+            rc_ok(name, f"{name} exited 0")
         rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
         rc_ok("reload", "insmod vidshare again")
         rc, leaks = blocks.get("kmemleak", (None, ""))
@@ -376,6 +383,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=int, default=1200)
     ap.add_argument("--results", help="append verdicts as JSON lines here")
+    ap.add_argument("--stress", default="",
+                    help="more vidshare_stress options for every stress run in the guest")
     args = ap.parse_args()
     results = Results()
     if args.self_check:
