@@ -7,8 +7,12 @@
 #   @@ORACLE-MEM name phys word... the host must see these 32-bit words at
 #                                  guest-physical phys; it answers "ok"/"fail"
 #   @@ORACLE-SCREEN name w h       the screen must show the vidshare picture
+#   @@ORACLE-UNPLUG name           the host must device_del the adapter and
+#                                  wait until QEMU reports it gone ("ok")
+#   @@ORACLE-PLUG name             the host must device_add it again
 #   @@DONE
-# The plan (vidshare.plan=check|run on the command line) picks the steps.
+# The plan (vidshare.plan=check|hotplug|run on the command line) picks the
+# steps.
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -113,6 +117,24 @@ stress() {
 	dyndbg +p
 }
 
+# The stress across real PCI hot-unplug: the stress calls /tmp/hotplug to
+# have the host unplug the adapter and plug it in again.
+stress_hotplug() {
+	cat > /tmp/hotplug <<-'EOF'
+	#!/bin/sh
+	# hotplug UNPLUG|PLUG: ask the host, wait for its answer
+	echo "@@ORACLE-$1 adapter" > /dev/ttyS1
+	read -r answer < /dev/ttyS1
+	[ "$answer" = ok ]
+	EOF
+	chmod +x /tmp/hotplug
+	dyndbg -p
+	run stress_hotplug vidshare_stress --seed 3 --ops 20000 --max-shares 16 \
+		--revoke --unbind 1000 --unplug-cmd "/tmp/hotplug UNPLUG" \
+		--plug-cmd "/tmp/hotplug PLUG" $stress_args
+	dyndbg +p
+}
+
 leaks() {
 	echo scan > /sys/kernel/debug/kmemleak
 	sleep 6
@@ -142,6 +164,11 @@ check)
 	oracle_screen oracle_screen_pattern 800x600x32
 	run rmmod rmmod vidshare
 	run reload insmod /lib/modules/vidshare.ko
+	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
+	;;
+hotplug)
+	stress_hotplug
+	run rmmod rmmod vidshare
 	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
 	;;
 run)
