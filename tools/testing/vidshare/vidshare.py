@@ -36,10 +36,12 @@ BARS = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x
 class Results:
     """Named test verdicts, printed as they come and counted at the end."""
 
-    def __init__(self):
+    def __init__(self, prefix=""):
         self.items = []
+        self.prefix = prefix
 
     def add(self, name, status, detail=""):
+        name = self.prefix + name
         self.items.append((name, status))
         line = f"{status:4} {name}"
         print(line + (f": {detail}" if detail else ""), flush=True)
@@ -64,6 +66,7 @@ class Qmp:
                     raise
                 time.sleep(0.2)
         self.file = self.sock.makefile("rw")
+        self.events = []
         self._read()
         self.cmd("qmp_capabilities")
 
@@ -75,6 +78,19 @@ class Qmp:
             msg = json.loads(line)
             if "event" not in msg:
                 return msg
+            self.events.append(msg)
+
+    def wait_event(self, name, device, deadline):
+        """Wait for event name about device (QMP id); False on timeout."""
+        while True:
+            for ev in self.events:
+                if ev["event"] == name and ev.get("data", {}).get("device") == device:
+                    self.events.remove(ev)
+                    return True
+            if time.time() > deadline:
+                return False
+            time.sleep(0.2)
+            self.cmd("query-status")  # reads the events that came meanwhile
 
     def cmd(self, name, **args):
         self.file.write(json.dumps({"execute": name, "arguments": args}) + "\n")
@@ -188,6 +204,29 @@ def check_mem(qmp, phys, words, deadline):
     return [f"guest-physical {phys:#x} holds {' '.join(f'{g:#010x}' for g in got)}"]
 
 
+# The hotplug plan: q35 with the adapter alone on a PCI Express root port,
+# which QEMU 7.2 hot-plugs through ACPI (acpiphp in the guest). QEMU refuses
+# to unplug the primary "VGA"; "secondary-vga" is the same std VGA (PCI
+# 1234:1111, the same BARs and Bochs DISPI registers) without the legacy
+# VGA ranges, and can be unplugged.
+HOTPLUG_ID = "vidshare_vga"
+HOTPLUG_DEVICE = {"driver": "secondary-vga", "bus": "vidshare_rp", "id": HOTPLUG_ID}
+
+
+def hotplug(qmp, what, deadline):
+    """device_del (and wait for DEVICE_DELETED) or device_add the adapter."""
+    try:
+        if what == "UNPLUG":
+            qmp.cmd("device_del", id=HOTPLUG_ID)
+            if not qmp.wait_event("DEVICE_DELETED", HOTPLUG_ID, deadline):
+                return "no DEVICE_DELETED event"
+        else:
+            qmp.cmd("device_add", **HOTPLUG_DEVICE)
+    except RuntimeError as e:
+        return str(e)
+    return ""
+
+
 def boot(args, results):
     os.makedirs(args.out, exist_ok=True)
     res_path = os.path.join(args.out, "results.sock")
@@ -201,10 +240,19 @@ def boot(args, results):
     listener.listen(1)
 
     accel = ["-accel", "kvm"] if os.environ.get("VIDSHARE_KVM") == "1" else ["-accel", "tcg"]
-    cmd = ["qemu-system-x86_64", *accel, "-machine", "pc", "-cpu", "max", "-smp", "2",
+    if args.plan == "hotplug":
+        machine = ["-machine", "q35", "-vga", "none", "-device",
+                   "pcie-root-port,id=vidshare_rp,bus=pcie.0,chassis=1,slot=1",
+                   "-device", ",".join([HOTPLUG_DEVICE["driver"]] +
+                                       [f"{k}={v}" for k, v in HOTPLUG_DEVICE.items()
+                                        if k != "driver"])]
+    else:
+        machine = ["-machine", "pc", "-device", "VGA"]
+    cmd = ["qemu-system-x86_64", *accel, machine[0], machine[1], "-cpu", "max", "-smp", "2",
            "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
-           "-device", "VGA", "-kernel", args.kernel, "-initrd", args.initrd,
-           "-append", f"console=ttyS0 loglevel=5 panic=-1 vidshare.plan={args.plan}",
+           *machine[2:], "-kernel", args.kernel, "-initrd", args.initrd,
+           "-append", f"console=ttyS0 loglevel=5 panic=-1 vidshare.plan={args.plan}"
+           + (f" vidshare.stress={','.join(args.stress.split())}" if args.stress else ""),
            "-serial", f"file:{console}",
            "-chardev", f"socket,id=res,path={res_path}", "-serial", "chardev:res",
            "-qmp", f"unix:{qmp_path},server=on,wait=off"]
@@ -215,6 +263,7 @@ def boot(args, results):
     conn, _ = listener.accept()
     qmp = Qmp(qmp_path)
     blocks, buf, done, block = {}, b"", False, None
+    plugs = {"UNPLUG": 0, "PLUG": 0, "failed": []}
 
     def reply(ok):
         conn.sendall(b"ok\n" if ok else b"fail\n")
@@ -252,6 +301,16 @@ def boot(args, results):
                 bad = check_screen(qmp, args.out, name, w, h, min(deadline, time.time() + 120))
                 results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad[:5]))
                 reply(not bad)
+            elif words[0] in ("ORACLE-UNPLUG", "ORACLE-PLUG"):
+                what = words[0].split("-")[1]
+                t0 = time.time()
+                bad = hotplug(qmp, what, min(deadline, t0 + 60))
+                plugs[what] += 1
+                print(f"host: {what.lower()} {words[1]}: {bad or 'done'} in {time.time() - t0:.1f} s",
+                      flush=True)
+                if bad:
+                    plugs["failed"].append(f"{what.lower()}: {bad}")
+                reply(not bad)
             elif words[0] == "DONE":
                 done = True
     if qemu.poll() is None:
@@ -263,6 +322,11 @@ def boot(args, results):
             qemu.kill()
     results.add("guest: ran to the end", "PASS" if done else "FAIL",
                 "" if done else f"guest stopped early; see {console}")
+    if args.plan == "hotplug":
+        ok = plugs["UNPLUG"] and plugs["PLUG"] and not plugs["failed"]
+        results.add("host: device_del and device_add of the adapter", "PASS" if ok else "FAIL",
+                    f"{plugs['UNPLUG']} unplugs, {plugs['PLUG']} plugs"
+                    + (": " + "; ".join(plugs["failed"][:3]) if plugs["failed"] else ""))
     with open(os.path.join(args.out, "blocks.json"), "w") as f:
         json.dump(blocks, f, indent=1)
     return blocks, open(console, errors="replace").read()
@@ -292,8 +356,19 @@ def judge(args, results, blocks, console):
         for block in ("selftests", "input_tests"):
             rc, tap = blocks.get(block, (None, ""))
             kunit_parse(args.ksrc, tap, results, "selftest")
+        # vidshare_stress prints TAP: one test per operation class, then
+        # the checks of the whole run; it exits non-zero if any failed.
+        for name in ("stress", "stress_unbind"):
+            rc, tap = blocks.get(name, (None, ""))
+            kunit_parse(args.ksrc, tap, results, name)
+            rc_ok(name, f"{name} exited 0")
         rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
         rc_ok("reload", "insmod vidshare again")
+    if args.plan == "hotplug":
+        rc, tap = blocks.get("stress_hotplug", (None, ""))
+        kunit_parse(args.ksrc, tap, results, "stress_hotplug")
+        rc_ok("stress_hotplug", "stress_hotplug exited 0")
+    if args.plan in ("check", "hotplug"):
         rc, leaks = blocks.get("kmemleak", (None, ""))
         results.add("guest: kmemleak finds nothing", "PASS" if rc == 0 and not leaks.strip()
                     else "FAIL", leaks.strip()[:400])
@@ -370,15 +445,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--self-check", action="store_true",
                     help="only check the harness's own detectors")
-    ap.add_argument("--plan", choices=["check", "run"])
+    ap.add_argument("--plan", choices=["check", "hotplug", "run"])
     ap.add_argument("--kernel")
     ap.add_argument("--initrd")
     ap.add_argument("--ksrc", help="kernel source tree (for kunit.py)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=int, default=1200)
     ap.add_argument("--results", help="append verdicts as JSON lines here")
+    ap.add_argument("--prefix", default="", help="put this before every verdict's name")
+    ap.add_argument("--stress", default="",
+                    help="more vidshare_stress options for every stress run in the guest")
     args = ap.parse_args()
-    results = Results()
+    results = Results(args.prefix)
     if args.self_check:
         self_check(args.out, results)
     else:
