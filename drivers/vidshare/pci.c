@@ -42,10 +42,9 @@ MODULE_PARM_DESC(ids,
 static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	const struct vidshare_adapter *adapter =
-		vidshare_adapter_find(pdev->vendor, pdev->device);
+		vidshare_adapter_find(pdev->vendor, pdev->device, pdev->class);
 	struct vidshare_bar_desc bars[PCI_STD_NUM_BARS];
 	struct vidshare_device *vdev;
-	u64 vram = 0;
 	int bar, i, ret;
 
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
@@ -77,26 +76,25 @@ static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vdev->adapter = adapter;
 	vdev->fb_bar = bar;
 	vdev->fb_phys = pci_resource_start(pdev, bar);
-	vdev->fb_size = pci_resource_len(pdev, bar);
 	vdev->wc = pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH;
 	vdev->ids.vendor = pdev->vendor;
 	vdev->ids.device = pdev->device;
 	vdev->ids.subsystem_vendor = pdev->subsystem_vendor;
 	vdev->ids.subsystem_device = pdev->subsystem_device;
 
-	if (adapter->mode_ops && adapter->mmio_bar >= 0 &&
-	    (pci_resource_flags(pdev, adapter->mmio_bar) & IORESOURCE_MEM) &&
-	    !pci_request_region(pdev, adapter->mmio_bar, "vidshare")) {
-		vdev->mmio = pcim_iomap(pdev, adapter->mmio_bar, 0);
-		if (vdev->mmio && !adapter->mode_ops->probe(vdev, &vram))
-			vdev->mode_ops = adapter->mode_ops;
+	if (adapter->regs_bar >= 0 && adapter->regs_bar != bar &&
+	    pci_resource_len(pdev, adapter->regs_bar)) {
+		if (!pci_request_region(pdev, adapter->regs_bar, "vidshare"))
+			vdev->regs = pcim_iomap(pdev, adapter->regs_bar, 0);
+		if (!vdev->regs)
+			dev_info(&pdev->dev, "cannot map the registers in BAR%d\n",
+				 adapter->regs_bar);
 	}
+	if (vdev->regs && adapter->mode_ops && !adapter->mode_ops->probe(vdev))
+		vdev->mode_ops = adapter->mode_ops;
 	if (!vdev->mode_ops)
 		dev_info(&pdev->dev, "no mode interface: GET/SET_MODE are unsupported\n");
-	/* The BAR may be larger than the memory behind it. */
-	if (vram && vram < vdev->fb_size)
-		vdev->fb_size = vram;
-	vdev->fb_size = round_down(vdev->fb_size, PAGE_SIZE);
+	vdev->fb_size = vidshare_vram_size(vdev, pci_resource_len(pdev, bar));
 
 	if (vdev->wc)
 		vdev->wc_cookie = arch_phys_wc_add(vdev->fb_phys, vdev->fb_size);
@@ -122,16 +120,6 @@ static void vidshare_remove(struct pci_dev *pdev)
 	dev_info(&pdev->dev, "unbound; every share is revoked\n");
 	put_device(&vdev->dev);
 }
-
-/*
- * The adapters vidshare binds to by itself. There is deliberately no
- * MODULE_DEVICE_TABLE: vidshare never loads automatically and never takes
- * an adapter that another driver has bound.
- */
-static const struct pci_device_id vidshare_pci_ids[] = {
-	{ PCI_DEVICE(0x1234, 0x1111) },	/* QEMU standard VGA */
-	{ }
-};
 
 static struct pci_driver vidshare_pci_driver = {
 	.name = "vidshare",

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What vidshare knows about adapter models: which BAR is the frame buffer,
- * and how to read and set a linear mode (Bochs DISPI on the QEMU standard
- * VGA, register layout as in drivers/gpu/drm/tiny/bochs.c).
+ * What vidshare knows about adapter models, all in one table: which BAR is
+ * the frame buffer, how much memory is behind it, and how to read and set a
+ * linear mode (Bochs DISPI on the QEMU standard VGA and its relatives,
+ * register layout as in drivers/gpu/drm/tiny/bochs.c).
  */
 
 #include <linux/io.h>
@@ -11,7 +12,7 @@
 #include "compat.h"
 #include "vidshare.h"
 
-/* Bochs DISPI registers, 16 bits each at 0x500 of the MMIO BAR. */
+/* Bochs DISPI registers, 16 bits each at 0x500 of the register BAR. */
 #define DISPI_MMIO_OFFSET	0x500
 #define DISPI_INDEX_ID		0x0
 #define DISPI_INDEX_XRES	0x1
@@ -27,31 +28,50 @@
 #define DISPI_ID0		0xB0C0
 #define DISPI_ENABLED		0x01
 #define DISPI_LFB_ENABLED	0x40
-/* VGA ports 0x3c0.. at 0x400 of the MMIO BAR; 0x20 to 0x3c0 unblanks. */
+/*
+ * VGA ports 0x3c0.. at 0x400 of the register BAR; 0x20 to 0x3c0 unblanks.
+ * The Bochs display has no VGA ports; the write goes nowhere there.
+ */
 #define VGA_MMIO_AR_INDEX	0x400
 #define VGA_AR_ENABLE_DISPLAY	0x20
 /* Largest DISPI mode QEMU accepts. */
 #define DISPI_MAX_XRES		16000
 #define DISPI_MAX_YRES		12000
 
+/* QXL: the ROM BAR starts with struct qxl_rom (include/drm/qxl_dev.h). */
+#define QXL_ROM_MAGIC		0x4f525851	/* "QXRO" */
+#define QXL_ROM_SURFACE0_SIZE	40		/* surface0_area_size */
+
+/* VMware SVGA II: index and value ports of the I/O BAR. */
+#define SVGA_INDEX_PORT		0
+#define SVGA_VALUE_PORT		1
+#define SVGA_REG_ID		0
+#define SVGA_REG_VRAM_SIZE	15
+#define SVGA_ID_2		0x90000002
+
+/* ATI Rage 128 / Radeon: memory size register of the MMIO BAR. */
+#define ATI_CNFG_MEMSIZE	0xf8
+
 static u16 dispi_read(struct vidshare_device *vdev, u16 reg)
 {
-	return readw(vdev->mmio + DISPI_MMIO_OFFSET + (reg << 1));
+	return ioread16(vdev->regs + DISPI_MMIO_OFFSET + (reg << 1));
 }
 
 static void dispi_write(struct vidshare_device *vdev, u16 reg, u16 val)
 {
-	writew(val, vdev->mmio + DISPI_MMIO_OFFSET + (reg << 1));
+	iowrite16(val, vdev->regs + DISPI_MMIO_OFFSET + (reg << 1));
 }
 
-static int dispi_probe(struct vidshare_device *vdev, u64 *vram)
+static int dispi_probe(struct vidshare_device *vdev)
 {
-	u16 id = dispi_read(vdev, DISPI_INDEX_ID);
+	return (dispi_read(vdev, DISPI_INDEX_ID) & 0xfff0) == DISPI_ID0 ? 0 : -ENODEV;
+}
 
-	if ((id & 0xfff0) != DISPI_ID0)
-		return -ENODEV;
-	*vram = (u64)dispi_read(vdev, DISPI_INDEX_VIDEO_MEMORY_64K) * SZ_64K;
-	return 0;
+static u64 dispi_vram_size(struct vidshare_device *vdev)
+{
+	if (dispi_probe(vdev))
+		return 0;
+	return (u64)dispi_read(vdev, DISPI_INDEX_VIDEO_MEMORY_64K) * SZ_64K;
 }
 
 static void dispi_get(struct vidshare_device *vdev, struct vidshare_mode *mode)
@@ -67,7 +87,7 @@ static void dispi_get(struct vidshare_device *vdev, struct vidshare_mode *mode)
 
 static void dispi_set(struct vidshare_device *vdev, const struct vidshare_mode *mode)
 {
-	writeb(VGA_AR_ENABLE_DISPLAY, vdev->mmio + VGA_MMIO_AR_INDEX);
+	iowrite8(VGA_AR_ENABLE_DISPLAY, vdev->regs + VGA_MMIO_AR_INDEX);
 	dispi_write(vdev, DISPI_INDEX_ENABLE, 0);
 	dispi_write(vdev, DISPI_INDEX_BPP, mode->bpp);
 	dispi_write(vdev, DISPI_INDEX_XRES, mode->width);
@@ -86,36 +106,163 @@ static const struct vidshare_mode_ops dispi_mode_ops = {
 	.set = dispi_set,
 };
 
+/* The primary surface area at the start of BAR0, from the ROM. */
+static u64 qxl_vram_size(struct vidshare_device *vdev)
+{
+	if (ioread32(vdev->regs) != QXL_ROM_MAGIC)
+		return 0;
+	return ioread32(vdev->regs + QXL_ROM_SURFACE0_SIZE);
+}
+
+static u64 svga_vram_size(struct vidshare_device *vdev)
+{
+	/* Identify as an SVGA II driver first, as the hardware expects. */
+	iowrite32(SVGA_REG_ID, vdev->regs + SVGA_INDEX_PORT);
+	iowrite32(SVGA_ID_2, vdev->regs + SVGA_VALUE_PORT);
+	if (ioread32(vdev->regs + SVGA_VALUE_PORT) != SVGA_ID_2)
+		return 0;
+	iowrite32(SVGA_REG_VRAM_SIZE, vdev->regs + SVGA_INDEX_PORT);
+	return ioread32(vdev->regs + SVGA_VALUE_PORT);
+}
+
+static u64 ati_vram_size(struct vidshare_device *vdev)
+{
+	return ioread32(vdev->regs + ATI_CNFG_MEMSIZE);
+}
+
+#define DISPI_ADAPTER(_dev, _class, _name, _bpp, _min)			\
+	{								\
+		.vendor = 0x1234, .device = (_dev), .class = (_class),	\
+		.name = (_name), .fb_bar = 0, .regs_bar = 2,		\
+		.vram_size = dispi_vram_size,				\
+		.mode_ops = &dispi_mode_ops,				\
+		.mode_bpp = (_bpp), .mode_min = (_min),			\
+	}
+
+#define DISPI_ALL_BPP	(VIDSHARE_BPP(8) | VIDSHARE_BPP(16) | VIDSHARE_BPP(24) | \
+			 VIDSHARE_BPP(32))
+
+/*
+ * Every adapter model vidshare knows. The first entry whose ids and class
+ * match is used; the rest get vidshare_generic.
+ */
 static const struct vidshare_adapter vidshare_adapters[] = {
+	/* -device VGA. */
+	DISPI_ADAPTER(0x1111, PCI_CLASS_DISPLAY_VGA, "QEMU standard VGA", DISPI_ALL_BPP, 0),
+	/*
+	 * -device secondary-vga and -device bochs-display: same ids, same
+	 * class. The Bochs display shows 16 and 32 bpp only, at least
+	 * 64x64; offer what both show.
+	 */
+	DISPI_ADAPTER(0x1111, PCI_CLASS_DISPLAY_OTHER, "QEMU secondary VGA or Bochs display",
+		      VIDSHARE_BPP(16) | VIDSHARE_BPP(32), 64),
+	/* -device virtio-vga, bound only on request: the DISPI side of it. */
 	{
-		.vendor = 0x1234, .device = 0x1111, .name = "QEMU standard VGA",
-		.fb_bar = 0, .mmio_bar = 2, .mode_ops = &dispi_mode_ops,
+		.vendor = PCI_VENDOR_ID_REDHAT_QUMRANET, .device = 0x1050,
+		.name = "virtio VGA (VGA side; virtio-gpu is unavailable while bound)",
+		.fb_bar = 0, .regs_bar = 2, .vram_size = dispi_vram_size,
+		.mode_ops = &dispi_mode_ops, .mode_bpp = DISPI_ALL_BPP,
+	},
+	/* -device cirrus-vga: a 32 MiB BAR in front of 4 MiB of memory. */
+	{
+		.vendor = PCI_VENDOR_ID_CIRRUS, .device = PCI_DEVICE_ID_CIRRUS_5446,
+		.name = "Cirrus Logic GD5446", .fb_bar = 0, .regs_bar = -1,
+		.vram_fixed = SZ_4M,
+	},
+	/* -device qxl-vga and -device qxl: BAR0 is not prefetchable. */
+	{
+		.vendor = PCI_VENDOR_ID_REDHAT, .device = 0x0100, .name = "QXL",
+		.fb_bar = 0, .regs_bar = 2, .vram_size = qxl_vram_size,
+	},
+	/* -device vmware-svga: BAR0 is the I/O ports, BAR1 the frame buffer. */
+	{
+		.vendor = PCI_VENDOR_ID_VMWARE, .device = 0x0405, .name = "VMware SVGA II",
+		.fb_bar = 1, .regs_bar = 0, .vram_size = svga_vram_size,
+	},
+	/* -device ati-vga: Rage 128 Pro, and model=rv100, Radeon 7000. */
+	{
+		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5046, .name = "ATI Rage 128 Pro",
+		.fb_bar = 0, .regs_bar = 2, .vram_size = ati_vram_size,
+	},
+	{
+		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5159, .name = "ATI Radeon 7000",
+		.fb_bar = 0, .regs_bar = 2, .vram_size = ati_vram_size,
 	},
 };
 
 static const struct vidshare_adapter vidshare_generic = {
 	.name = "generic (largest prefetchable BAR)",
-	.fb_bar = -1, .mmio_bar = -1,
+	.fb_bar = -1, .regs_bar = -1,
 };
+
+/*
+ * The adapters vidshare binds by itself: the models above that QEMU
+ * emulates. virtio-vga is left out: virtio_pci drives it as a GPU, and
+ * vidshare takes it only when asked (ids= or driver_override).
+ * There is deliberately no MODULE_DEVICE_TABLE: vidshare never loads
+ * automatically, and like any PCI driver it only probes devices that no
+ * other driver has bound.
+ */
+const struct pci_device_id vidshare_pci_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x1111) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_CIRRUS, PCI_DEVICE_ID_CIRRUS_5446) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT, 0x0100) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_VMWARE, 0x0405) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_ATI, 0x5046) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_ATI, 0x5159) },
+	{ }
+};
+EXPORT_SYMBOL_IF_KUNIT(vidshare_pci_ids);
 
 /**
  * vidshare_adapter_find() - look up an adapter model
  * @vendor: PCI vendor id
  * @device: PCI device id
+ * @class: PCI class code, as in &pci_dev.class
  *
  * Return: the model's entry, or the generic entry for unknown models.
  */
-const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device)
+const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device, u32 class)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(vidshare_adapters); i++)
-		if (vidshare_adapters[i].vendor == vendor &&
-		    vidshare_adapters[i].device == device)
-			return &vidshare_adapters[i];
+	for (i = 0; i < ARRAY_SIZE(vidshare_adapters); i++) {
+		const struct vidshare_adapter *a = &vidshare_adapters[i];
+
+		if (a->vendor == vendor && a->device == device &&
+		    (!a->class || a->class == class >> 8))
+			return a;
+	}
 	return &vidshare_generic;
 }
 EXPORT_SYMBOL_IF_KUNIT(vidshare_adapter_find);
+
+/**
+ * vidshare_vram_size() - how much of the frame-buffer BAR can be shared
+ * @vdev: the adapter; its registers are mapped if it has any
+ * @bar_len: length of the frame-buffer BAR
+ *
+ * The BAR may be larger than the memory behind it. Trust the hardware's
+ * own size register where the model has one, a fixed size where it has
+ * that, else the BAR; never more than the BAR.
+ *
+ * Return: the size, rounded down to a page.
+ */
+u64 vidshare_vram_size(struct vidshare_device *vdev, u64 bar_len)
+{
+	const struct vidshare_adapter *a = vdev->adapter;
+	u64 vram = a->vram_fixed;
+
+	if (a->vram_size && vdev->regs)
+		vram = a->vram_size(vdev);
+	if (vram < PAGE_SIZE || vram > bar_len) {
+		if (vram > bar_len)
+			dev_warn(&vdev->pdev->dev, "video memory (%llu KiB) is larger than BAR%d; sharing the BAR\n",
+				 vram >> 10, vdev->fb_bar);
+		vram = bar_len;
+	}
+	return round_down(vram, PAGE_SIZE);
+}
 
 /**
  * vidshare_pick_fb_bar() - choose the frame-buffer BAR
@@ -148,23 +295,29 @@ EXPORT_SYMBOL_IF_KUNIT(vidshare_pick_fb_bar);
 
 /**
  * vidshare_mode_check() - check a SET_MODE request
+ * @adapter: the adapter model, with a mode interface
  * @mode: the request
  * @fb_size: bytes of frame buffer the mode must fit in
  * @stride: set to the bytes per scan line the mode will have
  *
- * Return: 0, or -EINVAL for non-zero flags or reserved, a depth other than
- * 8, 16, 24 or 32, a width that is 0, not a multiple of 8 or above 16000, a
- * height that is 0 or above 12000, or a mode larger than @fb_size.
+ * Return: 0, or -EINVAL for non-zero flags or reserved, a depth the model
+ * does not display (of 8, 16, 24 and 32), a width that is not a multiple of
+ * 8 or outside [@adapter->mode_min, 16000], a height outside
+ * [@adapter->mode_min, 12000] or 0, or a mode larger than @fb_size.
  */
-int vidshare_mode_check(const struct vidshare_mode *mode, u64 fb_size, u32 *stride)
+int vidshare_mode_check(const struct vidshare_adapter *adapter,
+			const struct vidshare_mode *mode, u64 fb_size, u32 *stride)
 {
 	if (mode->flags || mode->reserved)
 		return -EINVAL;
-	if (mode->bpp != 8 && mode->bpp != 16 && mode->bpp != 24 && mode->bpp != 32)
+	if (!mode->bpp || mode->bpp % 8 || mode->bpp > 32 ||
+	    !(adapter->mode_bpp & VIDSHARE_BPP(mode->bpp)))
 		return -EINVAL;
-	if (!mode->width || mode->width % 8 || mode->width > DISPI_MAX_XRES)
+	if (!mode->width || mode->width % 8 || mode->width < adapter->mode_min ||
+	    mode->width > DISPI_MAX_XRES)
 		return -EINVAL;
-	if (!mode->height || mode->height > DISPI_MAX_YRES)
+	if (!mode->height || mode->height < adapter->mode_min ||
+	    mode->height > DISPI_MAX_YRES)
 		return -EINVAL;
 	*stride = mode->width * (mode->bpp / 8);
 	if ((u64)*stride * mode->height > fb_size)
@@ -217,7 +370,7 @@ int vidshare_set_mode(struct vidshare_device *vdev, const struct vidshare_mode *
 		dev_dbg(&vdev->dev, "SET_MODE: no known mode interface\n");
 		return -EOPNOTSUPP;
 	}
-	ret = vidshare_mode_check(mode, vdev->fb_size, &stride);
+	ret = vidshare_mode_check(vdev->adapter, mode, vdev->fb_size, &stride);
 	if (ret) {
 		dev_dbg(&vdev->dev, "SET_MODE: unsupported mode %ux%ux%u\n",
 			mode->width, mode->height, mode->bpp);

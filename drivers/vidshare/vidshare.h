@@ -21,32 +21,51 @@ struct vidshare_device;
 
 /**
  * struct vidshare_mode_ops - a mode-setting interface an adapter may have
- * @probe: check that the interface answers; set the VRAM size, 0 if unknown
+ * @probe: check that the interface answers: 0 or -ENODEV
  * @get: read the current mode; leave it zero when no linear mode is set
  * @set: program a mode already checked by vidshare_mode_check()
  */
 struct vidshare_mode_ops {
-	int (*probe)(struct vidshare_device *vdev, u64 *vram);
+	int (*probe)(struct vidshare_device *vdev);
 	void (*get)(struct vidshare_device *vdev, struct vidshare_mode *mode);
 	void (*set)(struct vidshare_device *vdev, const struct vidshare_mode *mode);
 };
+
+/*
+ * Depths a mode interface displays: VIDSHARE_BPP(8) | VIDSHARE_BPP(32)...
+ * for the multiples of 8 up to 32.
+ */
+#define VIDSHARE_BPP(bpp)	BIT((bpp) / 8 - 1)
 
 /**
  * struct vidshare_adapter - what vidshare knows about one adapter model
  * @vendor: PCI vendor id
  * @device: PCI device id
+ * @class: PCI base and sub class (``pdev->class >> 8``), or 0 for any
  * @name: human-readable model name
  * @fb_bar: frame-buffer BAR, or -1 to pick the largest prefetchable BAR
- * @mmio_bar: register BAR the mode interface uses, or -1
+ * @regs_bar: BAR of the registers @vram_size and @mode_ops use, or -1
+ * @vram_size: read the size of the usable video memory from @regs_bar;
+ *	0 if the registers do not answer. NULL: @vram_fixed, else the BAR
+ * @vram_fixed: size of the video memory of a model that has a fixed
+ *	amount, else 0
  * @mode_ops: mode interface, or NULL
+ * @mode_bpp: VIDSHARE_BPP() of every depth the mode interface displays
+ * @mode_min: smallest width and height it displays, if it has a limit
+ *	beyond the rules of vidshare_mode_check()
  */
 struct vidshare_adapter {
 	u16 vendor;
 	u16 device;
+	u16 class;
 	const char *name;
 	int fb_bar;
-	int mmio_bar;
+	int regs_bar;
+	u64 (*vram_size)(struct vidshare_device *vdev);
+	u64 vram_fixed;
 	const struct vidshare_mode_ops *mode_ops;
+	u8 mode_bpp;
+	u16 mode_min;
 };
 
 /**
@@ -71,8 +90,9 @@ struct vidshare_bar_desc {
  * @fb_size: bytes that can be shared, a multiple of PAGE_SIZE
  * @wc: the BAR is prefetchable; shares default to write-combining
  * @wc_cookie: arch_phys_wc_add() handle
- * @mmio: mapped register BAR for the mode interface, or NULL
- * @mode_ops: the mode interface, if @mmio answers it; else NULL
+ * @regs: the mapped register BAR of the adapter (&vidshare_adapter.regs_bar),
+ *	memory or I/O, or NULL
+ * @mode_ops: the mode interface, if @regs answers it; else NULL
  * @ids: PCI ids reported by INFO (kept after the device is gone)
  * @revoke_sem: readers map, fault and touch registers; the writer revokes
  * @revoked: the adapter is gone; only INFO, UNSHARE and close still work
@@ -93,7 +113,7 @@ struct vidshare_device {
 	u64 fb_size;
 	bool wc;
 	int wc_cookie;
-	void __iomem *mmio;
+	void __iomem *regs;
 	const struct vidshare_mode_ops *mode_ops;
 	struct {
 		u16 vendor, device, subsystem_vendor, subsystem_device;
@@ -193,9 +213,12 @@ int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req);
 void vidshare_revoke(struct vidshare_device *vdev);
 
 /* quirks.c */
-const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device);
+extern const struct pci_device_id vidshare_pci_ids[];
+const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device, u32 class);
 int vidshare_pick_fb_bar(const struct vidshare_bar_desc *bars, int nr, int preferred);
-int vidshare_mode_check(const struct vidshare_mode *mode, u64 fb_size, u32 *stride);
+u64 vidshare_vram_size(struct vidshare_device *vdev, u64 bar_len);
+int vidshare_mode_check(const struct vidshare_adapter *adapter,
+			const struct vidshare_mode *mode, u64 fb_size, u32 *stride);
 int vidshare_get_mode(struct vidshare_device *vdev, struct vidshare_mode *mode);
 int vidshare_set_mode(struct vidshare_device *vdev, const struct vidshare_mode *mode);
 

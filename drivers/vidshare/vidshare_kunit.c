@@ -258,16 +258,60 @@ static void bar_none(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vidshare_pick_fb_bar(bars, PCI_STD_NUM_BARS, -1), -ENODEV);
 }
 
+#define VGA_CLASS	(PCI_CLASS_DISPLAY_VGA << 8)
+#define OTHER_CLASS	(PCI_CLASS_DISPLAY_OTHER << 8)
+
 static void adapter_table(struct kunit *test)
 {
-	const struct vidshare_adapter *a = vidshare_adapter_find(0x1234, 0x1111);
+	const struct vidshare_adapter *vga, *other, *a;
 
-	KUNIT_EXPECT_EQ(test, a->fb_bar, 0);
-	KUNIT_EXPECT_EQ(test, a->mmio_bar, 2);
-	KUNIT_EXPECT_NOT_NULL(test, a->mode_ops);
-	a = vidshare_adapter_find(0x1234, 0x1112);
-	KUNIT_EXPECT_EQ(test, a->fb_bar, -1);
+	vga = vidshare_adapter_find(0x1234, 0x1111, VGA_CLASS);
+	KUNIT_EXPECT_EQ(test, vga->fb_bar, 0);
+	KUNIT_EXPECT_EQ(test, vga->regs_bar, 2);
+	KUNIT_EXPECT_NOT_NULL(test, vga->mode_ops);
+	KUNIT_EXPECT_TRUE(test, vga->mode_bpp & VIDSHARE_BPP(8));
+	/* secondary-vga and bochs-display: the depths both display. */
+	other = vidshare_adapter_find(0x1234, 0x1111, OTHER_CLASS);
+	KUNIT_EXPECT_PTR_NE(test, vga, other);
+	KUNIT_EXPECT_NOT_NULL(test, other->mode_ops);
+	KUNIT_EXPECT_EQ(test, other->mode_bpp, VIDSHARE_BPP(16) | VIDSHARE_BPP(32));
+	KUNIT_EXPECT_EQ(test, other->mode_min, 64);
+
+	a = vidshare_adapter_find(0x15ad, 0x0405, VGA_CLASS);
+	KUNIT_EXPECT_EQ(test, a->fb_bar, 1);
+	KUNIT_EXPECT_EQ(test, a->regs_bar, 0);
 	KUNIT_EXPECT_NULL(test, a->mode_ops);
+	a = vidshare_adapter_find(0x1013, 0x00b8, VGA_CLASS);
+	KUNIT_EXPECT_EQ(test, a->vram_fixed, (u64)SZ_4M);
+	a = vidshare_adapter_find(0x1b36, 0x0100, OTHER_CLASS);
+	KUNIT_EXPECT_EQ(test, a->fb_bar, 0);
+	KUNIT_EXPECT_NOT_NULL(test, a->vram_size);
+
+	a = vidshare_adapter_find(0x1234, 0x1112, VGA_CLASS);
+	KUNIT_EXPECT_EQ(test, a->fb_bar, -1);
+	KUNIT_EXPECT_EQ(test, a->regs_bar, -1);
+	KUNIT_EXPECT_NULL(test, a->mode_ops);
+	KUNIT_EXPECT_NULL(test, a->vram_size);
+}
+
+/* Every id vidshare binds by itself is a model it knows. */
+static void adapter_ids_known(struct kunit *test)
+{
+	const struct vidshare_adapter *generic = vidshare_adapter_find(0, 0, 0);
+	const struct pci_device_id *id;
+
+	for (id = vidshare_pci_ids; id->vendor; id++) {
+		KUNIT_EXPECT_PTR_NE_MSG(test, vidshare_adapter_find(id->vendor, id->device,
+								    VGA_CLASS),
+					generic, "%04x:%04x", id->vendor, id->device);
+		KUNIT_EXPECT_PTR_NE_MSG(test, vidshare_adapter_find(id->vendor, id->device,
+								    OTHER_CLASS),
+					generic, "%04x:%04x", id->vendor, id->device);
+	}
+	/* virtio-vga is known, but bound only on request. */
+	for (id = vidshare_pci_ids; id->vendor; id++)
+		KUNIT_EXPECT_FALSE(test, id->vendor == 0x1af4 && id->device == 0x1050);
+	KUNIT_EXPECT_PTR_NE(test, vidshare_adapter_find(0x1af4, 0x1050, VGA_CLASS), generic);
 }
 
 static struct kunit_case vidshare_bar_cases[] = {
@@ -275,6 +319,7 @@ static struct kunit_case vidshare_bar_cases[] = {
 	KUNIT_CASE(bar_fallback_largest_prefetchable),
 	KUNIT_CASE(bar_none),
 	KUNIT_CASE(adapter_table),
+	KUNIT_CASE(adapter_ids_known),
 	{}
 };
 
@@ -285,16 +330,17 @@ static struct kunit_suite vidshare_bar_suite = {
 
 static void mode_good(struct kunit *test)
 {
+	const struct vidshare_adapter *vga = vidshare_adapter_find(0x1234, 0x1111, VGA_CLASS);
 	struct vidshare_mode m = { .width = 640, .height = 480, .bpp = 32, .stride = 7 };
 	u32 stride = 0;
 
-	KUNIT_ASSERT_EQ(test, vidshare_mode_check(&m, FB_SIZE, &stride), 0);
+	KUNIT_ASSERT_EQ(test, vidshare_mode_check(vga, &m, FB_SIZE, &stride), 0);
 	KUNIT_EXPECT_EQ(test, stride, 2560U);
 	m = (struct vidshare_mode){ .width = 800, .height = 600, .bpp = 16 };
-	KUNIT_ASSERT_EQ(test, vidshare_mode_check(&m, FB_SIZE, &stride), 0);
+	KUNIT_ASSERT_EQ(test, vidshare_mode_check(vga, &m, FB_SIZE, &stride), 0);
 	KUNIT_EXPECT_EQ(test, stride, 1600U);
 	m = (struct vidshare_mode){ .width = 2048, .height = 2048, .bpp = 32 };
-	KUNIT_EXPECT_EQ(test, vidshare_mode_check(&m, FB_SIZE, &stride), 0);
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(vga, &m, FB_SIZE, &stride), 0);
 }
 
 static void mode_bad(struct kunit *test)
@@ -311,17 +357,42 @@ static void mode_bad(struct kunit *test)
 		{ .width = 640, .height = 480, .bpp = 32, .flags = 1 },
 		{ .width = 640, .height = 480, .bpp = 32, .reserved = 1 },
 	};
+	const struct vidshare_adapter *vga = vidshare_adapter_find(0x1234, 0x1111, VGA_CLASS);
 	u32 stride;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		KUNIT_EXPECT_EQ_MSG(test, vidshare_mode_check(&bad[i], FB_SIZE, &stride),
+		KUNIT_EXPECT_EQ_MSG(test, vidshare_mode_check(vga, &bad[i], FB_SIZE, &stride),
 				    -EINVAL, "mode %d", i);
+}
+
+/* The Bochs display shows 16 and 32 bpp, at least 64x64. */
+static void mode_per_adapter(struct kunit *test)
+{
+	const struct vidshare_adapter *other =
+		vidshare_adapter_find(0x1234, 0x1111, OTHER_CLASS);
+	struct vidshare_mode m = { .width = 640, .height = 480, .bpp = 16 };
+	u32 stride;
+
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), 0);
+	m.bpp = 32;
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), 0);
+	m.bpp = 8;
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), -EINVAL);
+	m.bpp = 24;
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), -EINVAL);
+	m = (struct vidshare_mode){ .width = 56, .height = 480, .bpp = 32 };
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), -EINVAL);
+	m = (struct vidshare_mode){ .width = 64, .height = 63, .bpp = 32 };
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), -EINVAL);
+	m.height = 64;
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(other, &m, FB_SIZE, &stride), 0);
 }
 
 static struct kunit_case vidshare_mode_cases[] = {
 	KUNIT_CASE(mode_good),
 	KUNIT_CASE(mode_bad),
+	KUNIT_CASE(mode_per_adapter),
 	{}
 };
 
