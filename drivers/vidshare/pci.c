@@ -6,6 +6,7 @@
  * revocation of every share when the adapter goes away.
  */
 
+#include <linux/aperture.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -39,6 +40,33 @@ module_param_string(ids, ids, sizeof(ids), 0444);
 MODULE_PARM_DESC(ids,
 		 "More PCI ids to bind, comma separated vendor:device[:subvendor[:subdevice]] in hex, e.g. ids=1234:1111,1b36:0100");
 
+static bool takeover;
+module_param(takeover, bool, 0644);
+MODULE_PARM_DESC(takeover,
+		 "Take the frame buffer over from a firmware framebuffer (vesafb, efifb, simplefb, simpledrm) that holds it, as DRM drivers do (default: refuse to bind)");
+
+/*
+ * Claim the frame-buffer BAR. A firmware framebuffer may hold it: refuse,
+ * unless takeover=1 says to remove it through the aperture helpers first.
+ */
+static int vidshare_claim_fb(struct pci_dev *pdev, int bar)
+{
+	int ret = pci_request_region(pdev, bar, "vidshare");
+
+	if (ret && takeover) {
+		dev_info(&pdev->dev, "BAR%d is busy: taking it over from the firmware framebuffer\n",
+			 bar);
+		ret = aperture_remove_conflicting_pci_devices(pdev, "vidshare");
+		if (!ret)
+			ret = pci_request_region(pdev, bar, "vidshare");
+	}
+	if (ret)
+		dev_err(&pdev->dev,
+			"BAR%d is in use by another driver, probably a firmware framebuffer (vesafb, efifb, simplefb): load vidshare with takeover=1 to take it over, or boot without it\n",
+			bar);
+	return ret;
+}
+
 static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	const struct vidshare_adapter *adapter =
@@ -62,13 +90,9 @@ static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	/* Managed by pcim_enable_device(); revokes /dev/mem and resourceN maps. */
-	ret = pci_request_region(pdev, bar, "vidshare");
-	if (ret) {
-		dev_err(&pdev->dev,
-			"BAR%d is in use by another driver, probably a firmware framebuffer (vesafb, efifb, simplefb): boot without it or unbind it first\n",
-			bar);
+	ret = vidshare_claim_fb(pdev, bar);
+	if (ret)
 		return ret;
-	}
 
 	vdev = vidshare_device_alloc(pdev);
 	if (IS_ERR(vdev))
