@@ -340,12 +340,15 @@ static inline int set_max_shares(unsigned int val)
 
 #define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
 
-/* Bus address of BAR @bar of the adapter behind device node @dev, or 0. */
+/*
+ * Bus address of BAR @bar of the adapter behind device node @dev, or 0 if
+ * it is not a memory BAR.
+ */
 static inline uint64_t bar_phys(const char *dev, int bar)
 {
 	const char *node = strrchr(dev, '/');
 	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long start;
+	unsigned long long start, end, flags;
 	int i;
 
 	if (snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
@@ -358,9 +361,9 @@ static inline uint64_t bar_phys(const char *dev, int bar)
 		if (line)
 			line++;
 	}
-	if (!line || sscanf(line, "%llx", &start) != 1)
+	if (!line || sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
 		return 0;
-	return start;
+	return flags & 0x200 ? start : 0;	/* IORESOURCE_MEM */
 }
 
 /*

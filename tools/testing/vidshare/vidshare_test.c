@@ -4,10 +4,13 @@
  *
  * Run as root with the vidshare module bound to a display adapter (the
  * reference setup is a QEMU std VGA, PCI 1234:1111, 16 MiB BAR0). The device
- * node is $VIDSHARE_DEV, /dev/vidshare0 if unset.
+ * node is $VIDSHARE_DEV, /dev/vidshare0 if unset; $VIDSHARE_EXPECT says what
+ * another adapter must report (see expected()), and $VIDSHARE_PCI, its PCI
+ * address, keeps "revoke" on it when there are several.
  *
  * The fixtures run in declaration order: "vidshare" (one O_RDWR open),
- * "mode" (restores the display mode), "limits" (changes and restores the
+ * "mode" (restores the display mode; adapters with a mode interface),
+ * "nomode" (adapters without one), "limits" (changes and restores the
  * max_shares module parameter), "revoke" (unbinds the PCI device and binds
  * it again, also when a test fails) and, last, "module" (unloads vidshare
  * and loads $VIDSHARE_MODULE, default /lib/modules/vidshare.ko, again).
@@ -108,18 +111,87 @@ FIXTURE_TEARDOWN(vidshare)
 
 /* 6. INFO */
 
-TEST_F(vidshare, info_reports_std_vga_identity)
+/*
+ * What the adapter under test must report: $VIDSHARE_EXPECT, words
+ * KEY=VALUE for vendor, device, bar, fb_size, wc (0/1) and modes (dispi or
+ * none). Unset keys are those of the QEMU std VGA, the reference setup.
+ */
+struct expect {
+	unsigned long vendor, device, bar, wc;
+	unsigned long long fb_size;
+	bool modes;
+	const char *error;	/* a word that could not be parsed */
+};
+
+static const struct expect *expected(void)
 {
+	static struct expect e = {
+		.vendor = 0x1234, .device = 0x1111, .bar = 0, .wc = 1,
+		.fb_size = SZ_16M, .modes = true,
+	};
+	static char bad[64];
+	static bool parsed;
+	const char *s = getenv("VIDSHARE_EXPECT");
+	char key[16], val[32];
+	int n;
+
+	if (parsed || !s)
+		goto out;
+	while (sscanf(s, " %15[a-z_]=%31s%n", key, val, &n) == 2) {
+		if (!strcmp(key, "vendor"))
+			e.vendor = strtoul(val, NULL, 0);
+		else if (!strcmp(key, "device"))
+			e.device = strtoul(val, NULL, 0);
+		else if (!strcmp(key, "bar"))
+			e.bar = strtoul(val, NULL, 0);
+		else if (!strcmp(key, "wc"))
+			e.wc = strtoul(val, NULL, 0);
+		else if (!strcmp(key, "fb_size"))
+			e.fb_size = strtoull(val, NULL, 0);
+		else if (!strcmp(key, "modes") && (!strcmp(val, "dispi") || !strcmp(val, "none")))
+			e.modes = !strcmp(val, "dispi");
+		else
+			break;
+		s += n;
+	}
+	if (sscanf(s, " %63s", bad) == 1)
+		e.error = bad;
+out:
+	parsed = true;
+	return &e;
+}
+
+/* A hex id file of the PCI function behind the device node, or -1. */
+static long pci_id(const char *what)
+{
+	const char *node = strrchr(dev_path(), '/');
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), CLASS_DIR "/%s/device/%s", node ? node + 1 : dev_path(),
+		 what);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 16);
+}
+
+TEST_F(vidshare, info_reports_the_adapter)
+{
+	const struct expect *e = expected();
 	struct vidshare_info info;
 	int i;
 
+	ASSERT_EQ(NULL, e->error) TH_LOG("VIDSHARE_EXPECT: cannot parse \"%s\"", e->error);
 	ASSERT_EQ(0, vs_info(self->fd, &info));
 	EXPECT_EQ((__u32)VIDSHARE_API_VERSION, info.api_version);
-	EXPECT_EQ(0x1234, info.vendor);
-	EXPECT_EQ(0x1111, info.device);
-	EXPECT_EQ(0U, info.bar);
-	EXPECT_EQ(SZ_16M, info.fb_size);
-	EXPECT_EQ(VIDSHARE_INFO_WC, info.flags & VIDSHARE_INFO_WC);
+	EXPECT_EQ(e->vendor, info.vendor);
+	EXPECT_EQ(e->device, info.device);
+	EXPECT_EQ(pci_id("vendor"), info.vendor);
+	EXPECT_EQ(pci_id("device"), info.device);
+	EXPECT_EQ(pci_id("subsystem_vendor"), info.subsystem_vendor);
+	EXPECT_EQ(pci_id("subsystem_device"), info.subsystem_device);
+	EXPECT_EQ(e->bar, info.bar);
+	EXPECT_EQ(e->fb_size, info.fb_size);
+	EXPECT_EQ(e->wc ? VIDSHARE_INFO_WC : 0U, info.flags & VIDSHARE_INFO_WC);
 	EXPECT_EQ(0U, info.flags & VIDSHARE_INFO_REVOKED);
 	EXPECT_EQ(0U, info.flags & ~(VIDSHARE_INFO_WC | VIDSHARE_INFO_REVOKED));
 	for (i = 0; i < 4; i++) {
@@ -147,7 +219,7 @@ TEST_F(vidshare, info_and_get_mode_work_on_readonly_fd)
 	EXPECT_EQ(0, vs_info(fd, &info));
 	EXPECT_EQ(self->fb_size, info.fb_size);
 	EXPECT_EQ(self->info.vendor, info.vendor);
-	EXPECT_EQ(0, vs_get_mode(fd, &m));
+	EXPECT_EQ(expected()->modes ? 0 : EOPNOTSUPP, vs_get_mode(fd, &m));
 	close(fd);
 }
 
@@ -650,7 +722,9 @@ TEST_F(vidshare, null_argument_fails_efault)
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, NULL));
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, NULL));
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_UNSHARE, NULL));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, NULL));
+	/* Without a mode interface, GET_MODE fails before it writes. */
+	EXPECT_EQ(expected()->modes ? EFAULT : EOPNOTSUPP,
+		  vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, NULL));
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, NULL));
 	EXPECT_EQ(n, count_vmas());
 }
@@ -665,7 +739,8 @@ TEST_F(vidshare, unmapped_argument_fails_efault)
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, hole));
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, hole));
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_UNSHARE, hole));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, hole));
+	EXPECT_EQ(expected()->modes ? EFAULT : EOPNOTSUPP,
+		  vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, hole));
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, hole));
 	EXPECT_EQ(n, count_vmas());
 }
@@ -685,7 +760,8 @@ TEST_F(vidshare, readonly_argument_fails_efault_and_maps_nothing)
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, ro));
 	EXPECT_EQ(n, count_vmas());
 	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, ro));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, ro));
+	EXPECT_EQ(expected()->modes ? EFAULT : EOPNOTSUPP,
+		  vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, ro));
 	EXPECT_EQ(0, munmap(ro, self->page));
 }
 
@@ -1566,6 +1642,8 @@ FIXTURE(mode) {
 
 FIXTURE_SETUP(mode)
 {
+	if (!expected()->modes)
+		SKIP(return, "the adapter has no mode interface that vidshare knows");
 	self->fd = open_dev(O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", dev_path());
 	ASSERT_EQ(0, vs_get_mode(self->fd, &self->saved));
@@ -1699,6 +1777,41 @@ TEST_F(mode, set_mode_on_readonly_fd_fails_eacces)
 	EXPECT_EQ(EACCES, vs_set_mode(fd, 800, 600, 32));
 	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
 	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixture "nomode": adapters without a mode interface vidshare knows   */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(nomode) {
+	int fd;
+};
+
+FIXTURE_SETUP(nomode)
+{
+	if (expected()->modes)
+		SKIP(return, "the adapter has a mode interface");
+	self->fd = open_dev(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", dev_path());
+}
+
+FIXTURE_TEARDOWN(nomode)
+{
+	close(self->fd);
+}
+
+TEST_F(nomode, get_and_set_mode_fail_eopnotsupp_and_info_has_no_mode)
+{
+	struct vidshare_mode m = { .width = 640, .height = 480, .bpp = 32 };
+	struct vidshare_info info;
+
+	EXPECT_EQ(EOPNOTSUPP, vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, &m));
+	EXPECT_EQ(EOPNOTSUPP, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &m));
+	ASSERT_EQ(0, vs_info(self->fd, &info));
+	EXPECT_EQ(0U, info.width);
+	EXPECT_EQ(0U, info.height);
+	EXPECT_EQ(0U, info.bpp);
+	EXPECT_EQ(0U, info.stride);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2176,11 +2289,17 @@ FIXTURE(revoke) {
 FIXTURE_SETUP(revoke)
 {
 	const char *path = dev_path(), *base = strrchr(path, '/');
+	const char *pci = getenv("VIDSHARE_PCI");
 	char name[64];
 
 	base = base ? base + 1 : path;
 	self->page = page_size();
-	if (!class_dev_bdf(base, self->bdf, sizeof(self->bdf))) {
+	if (pci && *pci) {
+		/* With several adapters, stay with this one whatever its minor. */
+		snprintf(self->bdf, sizeof(self->bdf), "%s", pci);
+		ASSERT_EQ(0, rebind_device(self->bdf, self->node, sizeof(self->node)))
+			TH_LOG("%s is not bound to vidshare", pci);
+	} else if (!class_dev_bdf(base, self->bdf, sizeof(self->bdf))) {
 		snprintf(self->node, sizeof(self->node), "%s", path);
 	} else {
 		/* an earlier rebind may have given the adapter another minor */
@@ -2277,12 +2396,14 @@ TEST_F(revoke, revoke_share_fails_enodev)
 
 TEST_F(revoke, revoke_get_and_set_mode_fail_enodev)
 {
+	/* Without a mode interface they fail with EOPNOTSUPP, before and after. */
+	const int after = expected()->modes ? ENODEV : EOPNOTSUPP;
 	struct vidshare_mode m;
 
-	ASSERT_EQ(0, vs_get_mode(self->fd, &m));
+	ASSERT_EQ(expected()->modes ? 0 : EOPNOTSUPP, vs_get_mode(self->fd, &m));
 	ASSERT_EQ(0, unbind_device(self->bdf));
-	EXPECT_EQ(ENODEV, vs_get_mode(self->fd, &m));
-	EXPECT_EQ(ENODEV, vs_set_mode(self->fd, 640, 480, 32));
+	EXPECT_EQ(after, vs_get_mode(self->fd, &m));
+	EXPECT_EQ(after, vs_set_mode(self->fd, 640, 480, 32));
 }
 
 TEST_F(revoke, revoke_unshare_munmap_and_close_succeed)
