@@ -6,13 +6,14 @@
 #   @@BEGIN name / @@END name rc   a block of output (KTAP, TAP, logs)
 #   @@ORACLE-MEM name phys word... the host must see these 32-bit words at
 #                                  guest-physical phys; it answers "ok"/"fail"
-#   @@ORACLE-SCREEN name w h       the screen must show the vidshare picture
+#   @@ORACLE-SCREEN name w h [pci] the screen (of the adapter at PCI address
+#                                  pci) must show the vidshare picture
 #   @@ORACLE-UNPLUG name           the host must device_del the adapter and
 #                                  wait until QEMU reports it gone ("ok")
 #   @@ORACLE-PLUG name             the host must device_add it again
 #   @@DONE
-# The plan (vidshare.plan=check|hotplug|run on the command line) picks the
-# steps.
+# The plan (vidshare.plan=check|hotplug|adapters|fwfb|run on the command
+# line) picks the steps.
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -57,13 +58,15 @@ bar_phys() {
 	sed -n "$((bar + 1))p" "$1/device/resource" | cut -d' ' -f1
 }
 
-# oracle_mem NAME OFFSET WORD...: write WORDs at frame-buffer OFFSET through a
-# share held open while the host reads guest-physical memory and answers.
+# oracle_mem NAME DEV OFFSET WORD...: write WORDs at frame-buffer OFFSET of
+# the adapter of class device DEV through a share held open while the host
+# reads guest-physical memory and answers.
 oracle_mem() {
 	name=$1
-	off=$2
-	shift 2
-	dev=$(adapter) || { say "BEGIN $name"; say "END $name 1"; return; }
+	dev=$2
+	off=$3
+	shift 3
+	[ -e "$dev/device" ] || { say "BEGIN $name"; say "END $name 1"; return; }
 	phys=$(printf '0x%x' $(($(bar_phys "$dev") + off)))
 	size=$(($# * 4))
 	cmd="vidsharectl -d /dev/$(basename "$dev") share $off $size"
@@ -82,18 +85,20 @@ oracle_mem() {
 	say "END $name-guest $rc"
 }
 
-# oracle_screen NAME WxHxBPP: set the mode, draw the picture through a share,
-# keep the share while the host grabs the screen, then unshare.
+# oracle_screen NAME DEV WxHxBPP: set the mode of the adapter of class device
+# DEV, draw the picture through a share, keep the share while the host grabs
+# the adapter's screen, then unshare.
 oracle_screen() {
 	name=$1
-	dev=$(adapter) || { say "BEGIN $name"; say "END $name 1"; return; }
-	w=${2%%x*}
-	h=${2#*x}
+	dev=$2
+	[ -e "$dev/device" ] || { say "BEGIN $name"; say "END $name 1"; return; }
+	w=${3%%x*}
+	h=${3#*x}
 	h=${h%%x*}
-	vidsharectl -d /dev/$(basename "$dev") mode "$2" + pattern --keep + \
+	vidsharectl -d /dev/$(basename "$dev") mode "$3" + pattern --keep + \
 		wait /dev/ttyS1 + unshare > /tmp/oracle.out 2>&1 &
 	pid=$!
-	say "ORACLE-SCREEN $name $w $h"
+	say "ORACLE-SCREEN $name $w $h $(basename "$(readlink -f "$dev/device")")"
 	wait $pid
 	rc=$?
 	say "BEGIN $name-guest"
@@ -135,6 +140,107 @@ stress_hotplug() {
 	dyndbg +p
 }
 
+# The adapters plan. vidshare.expect= on the command line lists, comma
+# separated, what each emulated adapter must look like:
+#   LABEL:VENDOR:DEVICE:CLASS:BAR:BARLEN:FBSIZE:WC:MODES:BIND
+# ids and class in hex as sysfs shows them (CLASS is base and sub class),
+# BAR the frame-buffer BAR, BARLEN its length, FBSIZE what INFO must report,
+# WC 1 or 0, MODES dispi or none, BIND auto (vidshare's own ids) or
+# override (driver_override, as for an adapter vidshare does not know).
+expect=$(sed -n 's/.*vidshare\.expect=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+
+# fail NAME MESSAGE: a failed block.
+fail() {
+	say "BEGIN $1"
+	echo "$2" >&3
+	say "END $1 1"
+}
+
+# find_pci VENDOR DEVICE CLASS BAR BARLEN: the PCI function with these ids,
+# this class and a BAR of this length. Matching never depends on the slot.
+find_pci() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] || continue
+		case $(cat "$d/class") in 0x$3??) ;; *) continue ;; esac
+		res=$(sed -n "$(($4 + 1))p" "$d/resource")
+		start=${res%% *}
+		end=${res#* }
+		end=${end%% *}
+		[ $((end - start + 1)) -eq $(($5)) ] || continue
+		basename "$d"
+		return 0
+	done
+	return 1
+}
+
+# class_dev PCI: the vidshare class device of a PCI function, waiting for it.
+class_dev() {
+	for i in $(seq 50); do
+		for c in /sys/bus/pci/devices/$1/vidshare/vidshare*; do
+			[ -e "$c" ] && { echo "/sys/class/vidshare/$(basename "$c")"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# The words an adapter's oracles write: different for every adapter, so a
+# share that lands on another adapter cannot go unnoticed.
+words() {
+	printf '0x%02x5eed%02x 0x%02xcafe%02x' "$1" "$1" "$1" "$1"
+}
+
+adapters() {
+	n=0
+	for e in $expect; do
+		n=$((n + 1))
+		IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
+		$e
+		EOF
+		pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen") ||
+			{ fail "$label.found" "no PCI function $vendor:$device class $class with a BAR$bar of $barlen bytes"; continue; }
+		if [ "$bind" = override ]; then
+			d=/sys/bus/pci/devices/$pci
+			[ -e "$d/driver" ] && echo "$pci" > "$d/driver/unbind"
+			echo vidshare > "$d/driver_override"
+			echo "$pci" > /sys/bus/pci/drivers_probe
+		fi
+		dev=$(class_dev "$pci") || { fail "$label.found" "$pci has no vidshare device"; continue; }
+		fixtures="-f vidshare -f nomode"
+		[ "$modes" = dispi ] && fixtures="-f vidshare -f mode"
+		run "$label.selftests" env VIDSHARE_DEV="/dev/$(basename "$dev")" \
+			VIDSHARE_EXPECT="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes" \
+			vidshare_test $fixtures -T sigkill_during_share_and_unshare_leaves_no_share_behind
+		# The picture first: the words then overwrite two of its pixels.
+		[ "$modes" = dispi ] && oracle_screen "$label.oracle_screen" "$dev" 640x480x32
+		set -- $(words $n)
+		oracle_mem "$label.oracle_first_words" "$dev" 0 "$@"
+		oracle_mem "$label.oracle_last_word" "$dev" $((fb - 4)) "$2"
+	done
+	# Every adapter still holds its own words: no share of one adapter
+	# wrote to another.
+	n=0
+	for e in $expect; do
+		n=$((n + 1))
+		label=${e%%:*}
+		pci=$(find_pci $(echo "$e" | cut -d: -f2-6 | tr : ' ')) || continue
+		dev=$(class_dev "$pci") || continue
+		say "ORACLE-MEM $label.oracle_still_its_own_words $(bar_phys "$dev") $(words $n)"
+		read -r answer < /dev/ttyS1
+	done
+	# Unbind with live shares and bind again, adapter by adapter.
+	for e in $expect; do
+		IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
+		$e
+		EOF
+		pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen") || continue
+		dev=$(class_dev "$pci") || continue
+		run "$label.revoke" env VIDSHARE_DEV="/dev/$(basename "$dev")" VIDSHARE_PCI="$pci" \
+			VIDSHARE_EXPECT="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes" \
+			vidshare_test -f revoke
+	done
+}
+
 leaks() {
 	echo scan > /sys/kernel/debug/kmemleak
 	sleep 6
@@ -148,21 +254,42 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo clear > /sys/kernel/debug/kmemleak
 fi
 
-run insmod insmod /lib/modules/vidshare.ko dyndbg=+p
-run info vidsharectl info
+# The firmware-framebuffer plan: the boot loader set a VESA mode (vga= on
+# the command line), so vesafb holds the std VGA's BAR0. vidshare must
+# refuse it with a clear message, and take it over with takeover=1.
+fwfb() {
+	run fwfb_vesafb_holds_the_bar sh -c 'grep -i -B1 -A1 vesafb /proc/iomem'
+	insmod /lib/modules/vidshare.ko
+	run fwfb_refused_with_a_message sh -c '
+		! ls -d /sys/class/vidshare/vidshare* 2>/dev/null &&
+		dmesg | grep "probably a firmware framebuffer.*takeover=1"'
+	rmmod vidshare
+	insmod /lib/modules/vidshare.ko takeover=1
+	run fwfb_taken_over sh -c '
+		! grep -i vesafb /proc/iomem && vidsharectl info &&
+		dmesg | grep "taking it over from the firmware framebuffer"'
+	oracle_mem fwfb_oracle_after_takeover "$(adapter)" 0 0x7a4e0be1 0x0f1a5ec0
+}
+
+if [ "$plan" != fwfb ]; then
+	run insmod insmod /lib/modules/vidshare.ko dyndbg=+p
+	run info vidsharectl info
+fi
 case "$plan" in
 check)
 	run kunit insmod /lib/modules/vidshare_kunit.ko
 	# Its suites ran at load; unload it so the selftests can unload vidshare.
 	run rmmod_kunit rmmod vidshare_kunit
-	run selftests vidshare_test
+	# std VGA has a mode interface: the nomode fixture is for the adapters plan.
+	run selftests vidshare_test -F nomode
 	run input_tests vidshare_input_test
 	stress
-	oracle_mem oracle_mem_first_words 0 0x11223344 0x55667788
-	oracle_mem oracle_mem_unaligned_view 1193046 0xcafef00d 0x0badc0de
-	fb_size=$(cat "$(adapter)/fb_size")
-	oracle_mem oracle_mem_last_word $((fb_size - 4)) 0xfeedface
-	oracle_screen oracle_screen_pattern 800x600x32
+	dev=$(adapter)
+	oracle_mem oracle_mem_first_words "$dev" 0 0x11223344 0x55667788
+	oracle_mem oracle_mem_unaligned_view "$dev" 1193046 0xcafef00d 0x0badc0de
+	fb_size=$(cat "$dev/fb_size")
+	oracle_mem oracle_mem_last_word "$dev" $((fb_size - 4)) 0xfeedface
+	oracle_screen oracle_screen_pattern "$dev" 800x600x32
 	run rmmod rmmod vidshare
 	run reload insmod /lib/modules/vidshare.ko
 	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
@@ -172,8 +299,17 @@ hotplug)
 	run rmmod rmmod vidshare
 	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
 	;;
+fwfb)
+	fwfb
+	run rmmod rmmod vidshare
+	;;
+adapters)
+	adapters
+	run rmmod rmmod vidshare
+	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
+	;;
 run)
-	oracle_screen screen 1024x768x32
+	oracle_screen screen "$(adapter)" 1024x768x32
 	run rmmod rmmod vidshare
 	;;
 esac

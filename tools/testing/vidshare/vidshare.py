@@ -15,6 +15,7 @@ import json
 import os
 import re
 import select
+import shlex
 import socket
 import struct
 import subprocess
@@ -34,20 +35,33 @@ BARS = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x
 
 
 class Results:
-    """Named test verdicts, printed as they come and counted at the end."""
+    """Named test verdicts, printed as they come and counted at the end.
 
-    def __init__(self, prefix=""):
+    Every verdict belongs to a cell, KERNEL/ADAPTER, of the matrix that
+    make check prints. In the adapters plan, blocks and oracles are named
+    LABEL.WHAT, and their verdicts go to the cell of adapter LABEL.
+    """
+
+    def __init__(self, prefix="", cell=""):
         self.items = []
         self.prefix = prefix
+        self.cell = cell
+        self.labels = False
 
-    def add(self, name, status, detail=""):
+    def cell_of(self, name):
+        """The cell of a block or oracle named name."""
+        if self.labels and "." in name:
+            return self.cell.split("/")[0] + "/" + name.split(".", 1)[0]
+        return self.cell
+
+    def add(self, name, status, detail="", cell=None):
         name = self.prefix + name
-        self.items.append((name, status))
+        self.items.append((name, status, self.cell if cell is None else cell))
         line = f"{status:4} {name}"
         print(line + (f": {detail}" if detail else ""), flush=True)
 
     def count(self, status):
-        return sum(1 for _, s in self.items if s == status)
+        return sum(1 for _, s, _ in self.items if s == status)
 
 
 class Qmp:
@@ -99,6 +113,25 @@ class Qmp:
         if "error" in reply:
             raise RuntimeError(f"QMP {name}: {reply['error']}")
         return reply["return"]
+
+    def qdev_of(self, pci):
+        """The QEMU id of the device at guest PCI address DDDD:BB:SS.F."""
+        bus, slot, fn = (int(x, 16) for x in re.split("[:.]", pci)[1:])
+
+        def walk(devices):
+            for d in devices:
+                if (d["bus"], d["slot"], d["function"]) == (bus, slot, fn):
+                    return d.get("qdev_id", "")
+                found = walk(d.get("pci_bridge", {}).get("devices", []))
+                if found is not None:
+                    return found
+            return None
+
+        for b in self.cmd("query-pci"):
+            found = walk(b["devices"])
+            if found is not None:
+                return found
+        return None
 
     def read_words(self, phys, count):
         out = self.cmd("human-monitor-command",
@@ -162,31 +195,38 @@ def pattern_mismatches(path, w, h):
     return bad
 
 
-def kunit_parse(ksrc, text, results, prefix):
+def kunit_parse(ksrc, text, results, prefix, cell=None):
     """Feed text to kunit.py parse and record every test case it reports."""
     proc = subprocess.run([sys.executable, os.path.join(ksrc, "tools/testing/kunit/kunit.py"),
                            "parse", "--json"], input=text, capture_output=True, text=True)
     try:
         tree = json.loads(proc.stdout[proc.stdout.index("{"):])
     except ValueError:
-        results.add(f"{prefix}: parse", "FAIL", "kunit.py parse found no results")
+        results.add(f"{prefix}: parse", "FAIL", "kunit.py parse found no results", cell)
         return
 
     def walk(group, path):
         for case in group["test_cases"]:
             status = {"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL")
-            results.add(f"{prefix}: {'.'.join(path + [case['name']])}", status)
+            results.add(f"{prefix}: {'.'.join(path + [case['name']])}", status, cell=cell)
         for sub in group["sub_groups"]:
             walk(sub, path + [sub["name"]])
 
     walk(tree, [])
 
 
-def check_screen(qmp, outdir, name, w, h, deadline):
+def check_screen(qmp, outdir, name, w, h, deadline, pci=None):
+    """The screen (of the adapter at guest PCI address pci) shows the picture."""
     path = os.path.join(outdir, f"{name}.png")
+    dev = {}
+    if pci:
+        qdev = qmp.qdev_of(pci)
+        if not qdev:
+            return [f"QEMU has no id for the device at {pci}"]
+        dev = {"device": qdev}
     bad = ["no screendump"]
     while time.time() < deadline:
-        qmp.cmd("screendump", filename=path, format="png")
+        qmp.cmd("screendump", filename=path, format="png", **dev)
         bad = pattern_mismatches(path, w, h)
         if not bad:
             return []
@@ -202,6 +242,52 @@ def check_mem(qmp, phys, words, deadline):
             return []
         time.sleep(0.5)
     return [f"guest-physical {phys:#x} holds {' '.join(f'{g:#010x}' for g in got)}"]
+
+
+# The adapters plan: what each QEMU display adapter must look like to
+# vidshare, from QEMU 7.2's sources and measured (Documentation/vidshare/
+# testing.rst). LABEL: (QEMU -device, vendor, device, class, frame-buffer
+# BAR, its length, fb_size, write-combining, mode interface, binding).
+# Sizes differ where ids and class do not tell two adapters apart.
+ADAPTERS = {
+    "VGA": ("VGA,vgamem_mb=512", "1234", "1111", "0300", 0, 512 << 20, 512 << 20, 1,
+            "dispi", "auto"),
+    "secondary-vga": ("secondary-vga,vgamem_mb=32", "1234", "1111", "0380", 0, 32 << 20,
+                      32 << 20, 1, "dispi", "auto"),
+    "bochs-display": ("bochs-display,vgamem=8M", "1234", "1111", "0380", 0, 8 << 20, 8 << 20, 1,
+                      "dispi", "auto"),
+    "qxl": ("qxl", "1b36", "0100", "0380", 0, 64 << 20, 16 << 20, 0, "none", "auto"),
+    "qxl-vga": ("qxl-vga", "1b36", "0100", "0300", 0, 64 << 20, 16 << 20, 0, "none", "auto"),
+    "cirrus-vga": ("cirrus-vga", "1013", "00b8", "0300", 0, 32 << 20, 4 << 20, 1, "none", "auto"),
+    "vmware-svga": ("vmware-svga", "15ad", "0405", "0300", 1, 16 << 20, 16 << 20, 1, "none",
+                    "auto"),
+    "ati-vga": ("ati-vga", "1002", "5046", "0300", 0, 16 << 20, 16 << 20, 1, "none", "auto"),
+    # virtio_pci would drive it as a GPU: vidshare takes it only when asked.
+    "virtio-vga": ("virtio-vga", "1af4", "1050", "0300", 0, 8 << 20, 8 << 20, 1, "dispi",
+                   "override"),
+}
+# The boots of the adapters plan: the std VGA family with qxl, and the
+# VGA-class adapters (qxl-vga must be the first display).
+BOOTS = {
+    "multi-std": ["VGA", "secondary-vga", "bochs-display", "qxl"],
+    "multi-vga": ["qxl-vga", "cirrus-vga", "vmware-svga", "ati-vga", "virtio-vga"],
+}
+
+
+def adapters_boot(name):
+    """QEMU arguments and vidshare.expect= for a boot of the adapters plan.
+
+    q35, not pc: adapters with an interrupt pin make the kernel evaluate the
+    ACPI _PRT, which on pc is a loop that takes the debug kernel long
+    enough under TCG to look like an RCU stall.
+    """
+    qemu, expect = ["-machine", "q35", "-vga", "none"], []
+    for label in BOOTS[name]:
+        dev, *facts = ADAPTERS[label]
+        qemu += ["-device", f"{dev},id={label}"]
+        expect.append(":".join([label] + [f"{f:#x}" if isinstance(f, int) and f > 9 else str(f)
+                                          for f in facts]))
+    return qemu, "vidshare.expect=" + ",".join(expect)
 
 
 # The hotplug plan: q35 with the adapter alone on a PCI Express root port,
@@ -246,13 +332,19 @@ def boot(args, results):
                    "-device", ",".join([HOTPLUG_DEVICE["driver"]] +
                                        [f"{k}={v}" for k, v in HOTPLUG_DEVICE.items()
                                         if k != "driver"])]
+    elif args.plan == "adapters":
+        machine, expect = adapters_boot(args.boot)
+        args.append = f"{args.append} {expect}".strip()
+    elif args.qemu:
+        machine = shlex.split(args.qemu)
     else:
         machine = ["-machine", "pc", "-device", "VGA"]
-    cmd = ["qemu-system-x86_64", *accel, machine[0], machine[1], "-cpu", "max", "-smp", "2",
+    cmd = ["qemu-system-x86_64", *accel, machine[0], machine[1], "-cpu", "max", "-smp", str(args.smp),
            "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
            *machine[2:], "-kernel", args.kernel, "-initrd", args.initrd,
            "-append", f"console=ttyS0 loglevel=5 panic=-1 vidshare.plan={args.plan}"
-           + (f" vidshare.stress={','.join(args.stress.split())}" if args.stress else ""),
+           + (f" vidshare.stress={','.join(args.stress.split())}" if args.stress else "")
+           + (f" {args.append}" if args.append else ""),
            "-serial", f"file:{console}",
            "-chardev", f"socket,id=res,path={res_path}", "-serial", "chardev:res",
            "-qmp", f"unix:{qmp_path},server=on,wait=off"]
@@ -294,12 +386,15 @@ def boot(args, results):
                 name, phys = words[1], int(words[2], 16)
                 want = [int(w, 16) for w in words[3:]]
                 bad = check_mem(qmp, phys, want, min(deadline, time.time() + 60))
-                results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad))
+                results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad),
+                            results.cell_of(name))
                 reply(not bad)
             elif words[0] == "ORACLE-SCREEN":
                 name, w, h = words[1], int(words[2]), int(words[3])
-                bad = check_screen(qmp, args.out, name, w, h, min(deadline, time.time() + 120))
-                results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad[:5]))
+                bad = check_screen(qmp, args.out, name, w, h, min(deadline, time.time() + 120),
+                                   words[4] if len(words) > 4 else None)
+                results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad[:5]),
+                            results.cell_of(name))
                 reply(not bad)
             elif words[0] in ("ORACLE-UNPLUG", "ORACLE-PLUG"):
                 what = words[0].split("-")[1]
@@ -338,12 +433,17 @@ def judge(args, results, blocks, console):
         results.add(f"guest: {what}", "PASS" if rc == 0 else "FAIL",
                     "" if rc == 0 else f"rc={rc}: {out.strip()[-400:]}")
 
-    rc_ok("insmod", "insmod vidshare")
-    rc_ok("info", "vidsharectl info")
+    if args.plan == "fwfb":
+        for name in ("fwfb_vesafb_holds_the_bar", "fwfb_refused_with_a_message",
+                     "fwfb_taken_over"):
+            rc_ok(name, name.replace("_", " "))
+    else:
+        rc_ok("insmod", "insmod vidshare")
+        rc_ok("info", "vidsharectl info")
     for name, (rc, out) in blocks.items():
         if name.endswith("-guest"):
             results.add(f"guest: {name}", "PASS" if rc == 0 else "FAIL",
-                        "" if rc == 0 else out.strip()[-400:])
+                        "" if rc == 0 else out.strip()[-400:], results.cell_of(name))
     dmesg = blocks.get("dmesg", (1, ""))[1]
     if args.plan == "check":
         # Built-in KUnit prints an empty KTAP block at boot; take the one
@@ -364,11 +464,19 @@ def judge(args, results, blocks, console):
             rc_ok(name, f"{name} exited 0")
         rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
         rc_ok("reload", "insmod vidshare again")
+    if args.plan == "adapters":
+        for name, (rc, out) in blocks.items():
+            label, _, what = name.partition(".")
+            if what in ("selftests", "revoke"):
+                kunit_parse(args.ksrc, out, results, f"{label}: {what}", results.cell_of(name))
+            elif what == "found":
+                results.add(f"{label}: found and bound", "FAIL", out.strip()[-400:],
+                            results.cell_of(name))
     if args.plan == "hotplug":
         rc, tap = blocks.get("stress_hotplug", (None, ""))
         kunit_parse(args.ksrc, tap, results, "stress_hotplug")
         rc_ok("stress_hotplug", "stress_hotplug exited 0")
-    if args.plan in ("check", "hotplug"):
+    if args.plan in ("check", "hotplug", "adapters"):
         rc, leaks = blocks.get("kmemleak", (None, ""))
         results.add("guest: kmemleak finds nothing", "PASS" if rc == 0 and not leaks.strip()
                     else "FAIL", leaks.strip()[:400])
@@ -445,7 +553,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--self-check", action="store_true",
                     help="only check the harness's own detectors")
-    ap.add_argument("--plan", choices=["check", "hotplug", "run"])
+    ap.add_argument("--plan", choices=["check", "hotplug", "adapters", "fwfb", "run"])
     ap.add_argument("--kernel")
     ap.add_argument("--initrd")
     ap.add_argument("--ksrc", help="kernel source tree (for kunit.py)")
@@ -453,10 +561,19 @@ def main():
     ap.add_argument("--timeout", type=int, default=1200)
     ap.add_argument("--results", help="append verdicts as JSON lines here")
     ap.add_argument("--prefix", default="", help="put this before every verdict's name")
+    ap.add_argument("--cell", default="",
+                    help="KERNEL/ADAPTER: the cell of the matrix this boot's verdicts go to")
+    ap.add_argument("--qemu", default="",
+                    help="machine and device arguments for QEMU, instead of the plan's")
+    ap.add_argument("--append", default="", help="more for the kernel command line")
+    ap.add_argument("--smp", type=int, default=2, help="virtual CPUs (default 2)")
+    ap.add_argument("--boot", choices=sorted(BOOTS), default="multi-std",
+                    help="the adapters plan's boot: which adapters")
     ap.add_argument("--stress", default="",
                     help="more vidshare_stress options for every stress run in the guest")
     args = ap.parse_args()
-    results = Results(args.prefix)
+    results = Results(args.prefix, args.cell)
+    results.labels = args.plan == "adapters"
     if args.self_check:
         self_check(args.out, results)
     else:
@@ -464,8 +581,8 @@ def main():
         judge(args, results, blocks, console)
     if args.results:
         with open(args.results, "a") as f:
-            for name, status in results.items:
-                f.write(json.dumps({"name": name, "status": status}) + "\n")
+            for name, status, cell in results.items:
+                f.write(json.dumps({"name": name, "status": status, "cell": cell}) + "\n")
     # Verdicts are in --results; the exit code only says whether this ran.
     return 0 if args.results or not results.count("FAIL") else 1
 
