@@ -9,7 +9,8 @@
 # Out-of-tree kbuild writes its objects next to the sources, so the sources
 # (Kbuild, drivers/vidshare, include/uapi) are copied to OUTDIR/src first and
 # built there: builds for several kernels can run from one tree, at the same
-# time, and leave the tree alone. MAKE-ARGS go to make, e.g. LLVM=1.
+# time, and leave the tree alone. MAKE-ARGS go to make, e.g. LLVM=1 (added
+# by itself for a kernel built by clang unless MAKE-ARGS set LLVM or CC).
 #
 # Output: OUTDIR/vidshare.ko, OUTDIR/vidshare_kunit.ko (only with KUnit),
 # OUTDIR/build.log (the whole make output). The exit code is non-zero when
@@ -41,6 +42,13 @@ cp "$top"/include/uapi/linux/*.h "$src/include/uapi/linux/"
 # The kernel's config decides whether there is a KUnit module to build.
 kunit=n
 grep -qE '^CONFIG_KUNIT=[ym]' "$kbuild/include/config/auto.conf" && kunit=y
+
+# A kernel built by clang takes modules built by clang (kbuild warns that
+# the compiler differs otherwise).
+if grep -q '^CONFIG_CC_IS_CLANG=y' "$kbuild/include/config/auto.conf" &&
+   ! printf '%s\n' "$@" | grep -qE '^(LLVM|CC)='; then
+	set -- LLVM=1 "$@"
+fi
 
 rc=0
 make -C "$kbuild" M="$src" W=1 -j"$jobs" "$@" modules > "$log" 2>&1 || rc=$?
