@@ -65,6 +65,12 @@ for ko in vidshare $([[ $kunit == y ]] && echo vidshare_kunit); do
 		fail="no $ko.ko"
 	fi
 done
+# Debian's headers set CC=gcc-12 in .kernelvariables, which overrides what
+# LLVM=1 chooses: make sure that a clang build was built by clang.
+cc=$(readelf -p .comment "$out/vidshare.ko" 2>/dev/null | grep -oE '(GCC|clang version)' | head -1) || true
+if [[ -z $fail && " $* " == *" LLVM="* && $cc != "clang version" ]]; then
+	fail="LLVM was set, but ${cc:-an unknown compiler} built the module (the kernel's kbuild sets CC)"
+fi
 if [[ -n $fail ]]; then
 	{
 		echo "build-module.sh: FAILED against $kbuild: $fail"
@@ -72,4 +78,4 @@ if [[ -n $fail ]]; then
 	} | tee -a "$log" >&2
 	exit 1
 fi
-echo "build-module.sh: built $(cd "$out" && echo *.ko) against $kbuild (kunit=$kunit)" | tee -a "$log" >&2
+echo "build-module.sh: built $(cd "$out" && echo *.ko) against $kbuild with ${cc%% *} (kunit=$kunit)" | tee -a "$log" >&2
