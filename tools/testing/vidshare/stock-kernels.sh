@@ -27,48 +27,48 @@ installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
-# has_version PKG VERSION: PKG is installed at VERSION, or apt offers it.
-has_version() {
-	[[ $(dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null) == "install ok installed $2" ]] ||
-		apt-cache madison "$1" 2>/dev/null |
-		awk -F'|' -v v="$2" '{ gsub(/ /, "", $2) } $2 == v { f = 1 } END { exit !f }'
-}
-
-# The release of a label, from what apt knows (empty if it knows none).
-release() {
-	local rel name version
-	case $1 in
-	6.1)
-		# The newest ABI for which apt has both packages.
-		for rel in $(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' |
-			     sed -n 's/^linux-image-\(6\.1\.0-[0-9]*-amd64\)-unsigned .*/\1/p' | sort -rV); do
-			apt-cache show "linux-headers-$rel" > /dev/null 2>&1 && { echo "$rel"; return; }
-		done
-		;;
-	6.12)
-		if installed linux-source-6.12; then
-			version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-		else
-			version=$(apt-cache policy linux-source-6.12 | sed -n 's/^ *Candidate: //p')
-		fi
-		[[ -n $version && $version != "(none)" ]] || return 0
-		for name in $(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$' |
-			      cut -d' ' -f1); do
-			rel=${name#linux-image-}
-			rel=${rel%-unsigned}
-			if has_version "$name" "$version" && has_version "linux-headers-$rel" "$version"; then
-				echo "$rel"
-				return
-			fi
-		done
-		;;
-	esac
-}
-
+# Set rels[] to the release of each label, from what apt knows and what is
+# installed ("" for a label with none). Few apt-cache calls: each takes a
+# second.
 resolve() {
+	local images headers names rel version versions
+	images=$(apt-cache pkgnames linux-image-6.1; dpkg-query -W -f='${Package}\n' 'linux-image-6.1*' 2>/dev/null) || true
+	headers=$(apt-cache pkgnames linux-headers-6.1; dpkg-query -W -f='${Package}\n' 'linux-headers-6.1*' 2>/dev/null) || true
 	rels=()
 	for l in "${labels[@]}"; do
-		rels+=("$(release "$l")")
+		rel=
+		case $l in
+		6.1)
+			# The newest ABI that has both packages.
+			for rel in $(sed -n 's/^linux-image-\(6\.1\.0-[0-9]*-amd64\)-unsigned$/\1/p' <<< "$images" |
+				     sort -urV); do
+				grep -qx "linux-headers-$rel" <<< "$headers" && break
+				rel=
+			done
+			;;
+		6.12)
+			# The ABI whose packages have linux-source-6.12's version.
+			if installed linux-source-6.12; then
+				version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+			else
+				version=$(apt-cache policy linux-source-6.12 | sed -n 's/^ *Candidate: //p')
+			fi
+			# "PACKAGE VERSION" for every version installed or offered.
+			names=$(grep -E '^linux-(image|headers)-6\.12\.[0-9]+\+deb[0-9]+-amd64(-unsigned)?$' \
+				<<< "$images"$'\n'"$headers" | sort -u) || true
+			versions=$( { dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\n' $names |
+				      sed -n 's/^ii  *//p'
+				      apt-cache madison $names | awk -F' [|] ' '{ print $1, $2 }'
+				    } 2>/dev/null | sed 's/^ *//') || true
+			for rel in $(sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb[0-9]*-amd64\)-unsigned .*/\1/p' <<< "$versions" |
+				     sort -urV); do
+				grep -qx "linux-image-$rel-unsigned $version" <<< "$versions" &&
+					grep -qx "linux-headers-$rel $version" <<< "$versions" && break
+				rel=
+			done
+			;;
+		esac
+		rels+=("$rel")
 	done
 }
 
