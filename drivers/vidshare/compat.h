@@ -15,7 +15,11 @@
 #define VIDSHARE_DEVNODE_CONST const
 #else
 #define VIDSHARE_DEVNODE_CONST
-/* 6.1 has no kunit/visibility.h; exporting to the test namespace is harmless. */
+/*
+ * kunit/visibility.h came with 6.2 (later 6.1.y, Debian's among them, have
+ * it too, unused here). Exporting to the test namespace without KUnit is
+ * harmless.
+ */
 #define EXPORT_SYMBOL_IF_KUNIT(sym) EXPORT_SYMBOL_NS(sym, EXPORTED_FOR_KUNIT_TESTING)
 #endif
 

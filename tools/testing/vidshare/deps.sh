@@ -3,7 +3,8 @@
 # Install what building and testing vidshare needs, when it is missing.
 set -euo pipefail
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves xz-utils cpio
-      kmod perl python3 sparse clang busybox-static qemu-system-x86 linux-source-6.12)
+      kmod perl python3 sparse clang lld llvm busybox-static qemu-system-x86
+      linux-source-6.12)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
