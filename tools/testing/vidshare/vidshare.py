@@ -338,7 +338,7 @@ def boot(args, results):
     elif args.qemu:
         machine = shlex.split(args.qemu)
     else:
-        machine = ["-machine", "pc", "-device", "VGA"]
+        machine = ["-machine", "pc", "-device", "VGA,id=vga"]
     cmd = ["qemu-system-x86_64", *accel, machine[0], machine[1], "-cpu", "max", "-smp", str(args.smp),
            "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
            *machine[2:], "-kernel", args.kernel, "-initrd", args.initrd,
