@@ -60,7 +60,8 @@ bar_phys() {
 
 # oracle_mem NAME DEV OFFSET WORD...: write WORDs at frame-buffer OFFSET of
 # the adapter of class device DEV through a share held open while the host
-# reads guest-physical memory and answers.
+# reads guest-physical memory and answers. The share is the view of the
+# words, or the whole frame buffer when $whole is 1.
 oracle_mem() {
 	name=$1
 	dev=$2
@@ -68,8 +69,9 @@ oracle_mem() {
 	shift 3
 	[ -e "$dev/device" ] || { say "BEGIN $name"; say "END $name 1"; return; }
 	phys=$(printf '0x%x' $(($(bar_phys "$dev") + off)))
-	size=$(($# * 4))
-	cmd="vidsharectl -d /dev/$(basename "$dev") share $off $size"
+	view="$off $(($# * 4))"
+	[ "${whole:-0}" = 1 ] && view="0 $(cat "$dev/fb_size")"
+	cmd="vidsharectl -d /dev/$(basename "$dev") share $view"
 	o=$off
 	for w in "$@"; do
 		cmd="$cmd + write $o $w"
@@ -215,7 +217,9 @@ adapters() {
 		[ "$modes" = dispi ] && oracle_screen "$label.oracle_screen" "$dev" 640x480x32
 		set -- $(words $n)
 		oracle_mem "$label.oracle_first_words" "$dev" 0 "$@"
-		oracle_mem "$label.oracle_last_word" "$dev" $((fb - 4)) "$2"
+		# The last word through a share of the whole frame buffer.
+		whole=1 oracle_mem "$label.oracle_last_word" "$dev" $((fb - 4)) "$2"
+		whole=0
 	done
 	# Every adapter still holds its own words: no share of one adapter
 	# wrote to another.
@@ -291,7 +295,8 @@ check)
 	oracle_mem oracle_mem_first_words "$dev" 0 0x11223344 0x55667788
 	oracle_mem oracle_mem_unaligned_view "$dev" 1193046 0xcafef00d 0x0badc0de
 	fb_size=$(cat "$dev/fb_size")
-	oracle_mem oracle_mem_last_word "$dev" $((fb_size - 4)) 0xfeedface
+	whole=1 oracle_mem oracle_mem_last_word "$dev" $((fb_size - 4)) 0xfeedface
+	whole=0
 	oracle_screen oracle_screen_pattern "$dev" 800x600x32
 	run rmmod rmmod vidshare
 	run reload insmod /lib/modules/vidshare.ko

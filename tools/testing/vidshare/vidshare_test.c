@@ -289,12 +289,27 @@ TEST_F(vidshare, share_last_byte_of_frame_buffer)
 
 TEST_F(vidshare, share_whole_frame_buffer)
 {
+	const uint64_t last = self->fb_size - self->page;
 	struct vidshare_share s;
+	volatile uint8_t *m;
+	uint32_t seed = new_seed();
 
 	ASSERT_EQ(0, vs_share(self->fd, 0, self->fb_size, 0, 0, &s));
 	EXPECT_EQ(0ULL, s.shared_offset);
 	EXPECT_EQ(self->fb_size, s.shared_size);
 	check_share_geometry(_metadata, &s, 0, self->fb_size);
+
+	/* Its first and last bytes are the frame buffer's, seen through mmap. */
+	m = dev_mmap(self->fd, last, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	fill(share_ptr(&s) + self->fb_size - 1, 1, seed);
+	EXPECT_EQ(-1, mismatch(m + self->page - 1, 1, seed));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
+	m = dev_mmap(self->fd, 0, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	fill(share_ptr(&s), 1, ~seed);
+	EXPECT_EQ(-1, mismatch(m, 1, ~seed));
+	EXPECT_EQ(0, munmap((void *)m, self->page));
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 }
 
