@@ -431,8 +431,8 @@ def kconfig(args, option):
     """Whether the booted kernel's config has option =y or =m.
 
     The config is --config, or found next to --kernel: the .config of a
-    build tree's arch/x86/boot/bzImage, /boot/config-RELEASE for
-    /boot/vmlinuz-RELEASE.
+    build tree's arch/x86/boot/bzImage, config-RELEASE next to
+    vmlinuz-RELEASE (as in /boot).
     """
     path = args.config
     if not path:
