@@ -60,7 +60,9 @@ static int vidshare_claim_fb(struct pci_dev *pdev, int bar)
 		if (!ret)
 			ret = pci_request_region(pdev, bar, "vidshare");
 	}
-	if (ret)
+	if (ret && takeover)
+		dev_err(&pdev->dev, "BAR%d is still in use after the takeover: %d\n", bar, ret);
+	else if (ret)
 		dev_err(&pdev->dev,
 			"BAR%d is in use by another driver, probably a firmware framebuffer (vesafb, efifb, simplefb): load vidshare with takeover=1 to take it over, or boot without it\n",
 			bar);

@@ -49,8 +49,13 @@
 #define SVGA_REG_VRAM_SIZE	15
 #define SVGA_ID_2		0x90000002
 
-/* ATI Rage 128 / Radeon: memory size register of the MMIO BAR. */
+/*
+ * ATI Rage 128 and Radeon: memory size register of the MMIO BAR; Rage 128
+ * keeps it in the low 26 bits (as aty128fb reads it), Radeon in all 32
+ * (as radeon's r100 code does).
+ */
 #define ATI_CNFG_MEMSIZE	0xf8
+#define ATI_R128_MEMSIZE_MASK	0x03ffffff
 
 static u16 dispi_read(struct vidshare_device *vdev, u16 reg)
 {
@@ -125,7 +130,12 @@ static u64 svga_vram_size(struct vidshare_device *vdev)
 	return ioread32(vdev->regs + SVGA_VALUE_PORT);
 }
 
-static u64 ati_vram_size(struct vidshare_device *vdev)
+static u64 r128_vram_size(struct vidshare_device *vdev)
+{
+	return ioread32(vdev->regs + ATI_CNFG_MEMSIZE) & ATI_R128_MEMSIZE_MASK;
+}
+
+static u64 radeon_vram_size(struct vidshare_device *vdev)
 {
 	return ioread32(vdev->regs + ATI_CNFG_MEMSIZE);
 }
@@ -182,11 +192,11 @@ static const struct vidshare_adapter vidshare_adapters[] = {
 	/* -device ati-vga: Rage 128 Pro, and model=rv100, Radeon 7000. */
 	{
 		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5046, .name = "ATI Rage 128 Pro",
-		.fb_bar = 0, .regs_bar = 2, .vram_size = ati_vram_size,
+		.fb_bar = 0, .regs_bar = 2, .vram_size = r128_vram_size,
 	},
 	{
 		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5159, .name = "ATI Radeon 7000",
-		.fb_bar = 0, .regs_bar = 2, .vram_size = ati_vram_size,
+		.fb_bar = 0, .regs_bar = 2, .vram_size = radeon_vram_size,
 	},
 };
 
