@@ -32,6 +32,13 @@ exec 3>/dev/ttyS1
 say() { echo "@@$*" >&3; }
 log() { echo "vidshare-init: $*" > /dev/console; }
 
+# fail NAME MESSAGE: a failed block.
+fail() {
+	say "BEGIN $1"
+	echo "$2" >&3
+	say "END $1 1"
+}
+
 # run NAME CMD...: run a command, send its output and exit code as a block.
 run() {
 	name=$1
@@ -67,7 +74,7 @@ oracle_mem() {
 	dev=$2
 	off=$3
 	shift 3
-	[ -e "$dev/device" ] || { say "BEGIN $name"; say "END $name 1"; return; }
+	[ -e "$dev/device" ] || { fail "$name-guest" "no vidshare device to share from"; return; }
 	phys=$(printf '0x%x' $(($(bar_phys "$dev") + off)))
 	view="$off $(($# * 4))"
 	[ "${whole:-0}" = 1 ] && view="0 $(cat "$dev/fb_size")"
@@ -93,7 +100,7 @@ oracle_mem() {
 oracle_screen() {
 	name=$1
 	dev=$2
-	[ -e "$dev/device" ] || { say "BEGIN $name"; say "END $name 1"; return; }
+	[ -e "$dev/device" ] || { fail "$name-guest" "no vidshare device to share from"; return; }
 	w=${3%%x*}
 	h=${3#*x}
 	h=${h%%x*}
@@ -150,13 +157,6 @@ stress_hotplug() {
 # WC 1 or 0, MODES dispi or none, BIND auto (vidshare's own ids) or
 # override (driver_override, as for an adapter vidshare does not know).
 expect=$(sed -n 's/.*vidshare\.expect=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
-
-# fail NAME MESSAGE: a failed block.
-fail() {
-	say "BEGIN $1"
-	echo "$2" >&3
-	say "END $1 1"
-}
 
 # find_pci VENDOR DEVICE CLASS BAR BARLEN: the PCI function with these ids,
 # this class and a BAR of this length. Matching never depends on the slot.
@@ -242,6 +242,33 @@ adapters() {
 		run "$label.revoke" env VIDSHARE_DEV="/dev/$(basename "$dev")" VIDSHARE_PCI="$pci" \
 			VIDSHARE_EXPECT="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes" \
 			vidshare_test -f revoke
+	done
+	# An adapter bound through driver_override: bind it through ids=
+	# instead, then give it back to the kernel's own driver, if there is
+	# one (virtio-pci for virtio-vga), which must take it and work.
+	for e in $expect; do
+		IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
+		$e
+		EOF
+		[ "$bind" = override ] || continue
+		pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen") || continue
+		d=/sys/bus/pci/devices/$pci
+		echo > "$d/driver_override"
+		rmmod vidshare
+		insmod /lib/modules/vidshare.ko ids="$vendor:$device"
+		run "$label.bound_through_ids" sh -c "
+			readlink $d/driver | grep -q /vidshare\$ &&
+			ls $d/vidshare/ && env VIDSHARE_DEV=/dev/\$(ls $d/vidshare/) vidsharectl info"
+		rmmod vidshare
+		echo "$pci" > /sys/bus/pci/drivers_probe 2> /dev/null
+		# The kernel's driver, when it is built in (it is not loadable
+		# here): virtio-pci on Debian's 6.12.
+		if [ -e /sys/bus/pci/drivers/virtio-pci ] && [ "$vendor" = 1af4 ]; then
+			run "$label.given_back_to_its_driver" sh -c "
+				readlink $d/driver | grep -q /virtio-pci\$ &&
+				ls $d/ | grep -q '^virtio[0-9]'"
+		fi
+		insmod /lib/modules/vidshare.ko
 	done
 }
 

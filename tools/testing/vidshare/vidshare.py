@@ -262,6 +262,8 @@ ADAPTERS = {
     "vmware-svga": ("vmware-svga", "15ad", "0405", "0300", 1, 16 << 20, 16 << 20, 1, "none",
                     "auto"),
     "ati-vga": ("ati-vga", "1002", "5046", "0300", 0, 16 << 20, 16 << 20, 1, "none", "auto"),
+    "ati-vga-rv100": ("ati-vga,model=rv100", "1002", "5159", "0300", 0, 16 << 20, 16 << 20, 1,
+                      "none", "auto"),
     # virtio_pci would drive it as a GPU: vidshare takes it only when asked.
     "virtio-vga": ("virtio-vga", "1af4", "1050", "0300", 0, 8 << 20, 8 << 20, 1, "dispi",
                    "override"),
@@ -270,7 +272,8 @@ ADAPTERS = {
 # VGA-class adapters (qxl-vga must be the first display).
 BOOTS = {
     "multi-std": ["VGA", "secondary-vga", "bochs-display", "qxl"],
-    "multi-vga": ["qxl-vga", "cirrus-vga", "vmware-svga", "ati-vga", "virtio-vga"],
+    "multi-vga": ["qxl-vga", "cirrus-vga", "vmware-svga", "ati-vga", "ati-vga-rv100",
+                  "virtio-vga"],
 }
 
 
@@ -489,6 +492,9 @@ def judge(args, results, blocks, console):
             label, _, what = name.partition(".")
             if what in ("selftests", "revoke"):
                 kunit_parse(args.ksrc, out, results, f"{label}: {what}", results.cell_of(name))
+            elif what in ("bound_through_ids", "given_back_to_its_driver"):
+                results.add(f"{label}: {what.replace('_', ' ')}", "PASS" if rc == 0 else "FAIL",
+                            "" if rc == 0 else out.strip()[-400:], results.cell_of(name))
             elif what == "found":
                 results.add(f"{label}: found and bound", "FAIL", out.strip()[-400:],
                             results.cell_of(name))
