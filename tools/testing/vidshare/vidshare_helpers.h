@@ -341,29 +341,46 @@ static inline int set_max_shares(unsigned int val)
 #define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
 
 /*
- * Bus address of BAR @bar of the adapter behind device node @dev, or 0 if
- * it is not a memory BAR.
+ * Bus addresses [start, end) of BAR @bar of the adapter behind device node
+ * @node; both 0 if it is not a memory BAR. 0, or -errno if the BAR cannot
+ * be read.
  */
-static inline uint64_t bar_phys(const char *dev, int bar)
+static inline int bar_range(const char *node, int bar, uint64_t *start, uint64_t *end)
 {
-	const char *node = strrchr(dev, '/');
+	const char *base = strrchr(node, '/');
 	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long start, end, flags;
+	unsigned long long s, e, flags;
 	int i;
 
+	*start = *end = 0;
 	if (snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
-		     node ? node + 1 : dev) >= (int)sizeof(path))
-		return 0;
+		     base ? base + 1 : node) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	if (read_file(path, buf, sizeof(buf)) < 0)
-		return 0;
+		return -ENOENT;
 	for (i = 0; i < bar && line; i++) {
 		line = strchr(line, '\n');
 		if (line)
 			line++;
 	}
-	if (!line || sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
-		return 0;
-	return flags & 0x200 ? start : 0;	/* IORESOURCE_MEM */
+	if (!line || sscanf(line, "%llx %llx %llx", &s, &e, &flags) != 3)
+		return -ENOENT;
+	if (s && e > s && (flags & 0x200)) {	/* IORESOURCE_MEM */
+		*start = s;
+		*end = e + 1;
+	}
+	return 0;
+}
+
+/*
+ * Bus address of BAR @bar of the adapter behind device node @dev, or 0 if
+ * it is not a memory BAR.
+ */
+static inline uint64_t bar_phys(const char *dev, int bar)
+{
+	uint64_t start, end;
+
+	return bar_range(dev, bar, &start, &end) ? 0 : start;
 }
 
 /*

@@ -939,34 +939,6 @@ static int find_node(char *node, size_t size)
 	return 0;
 }
 
-/* Bus addresses [start, end) of BAR @bar of the adapter behind @node; 0 if none. */
-static int bar_range(const char *node, int bar, uint64_t *start, uint64_t *end)
-{
-	const char *base = strrchr(node, '/');
-	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long s, e, flags;
-	int i;
-
-	*start = *end = 0;
-	if (snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
-		     base ? base + 1 : node) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -ENOENT;
-	for (i = 0; i < bar && line; i++) {
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	if (!line || sscanf(line, "%llx %llx %llx", &s, &e, &flags) != 3)
-		return -ENOENT;
-	if (s && e > s && (flags & 0x200)) {	/* IORESOURCE_MEM */
-		*start = s;
-		*end = e + 1;
-	}
-	return 0;
-}
-
 /* TASK_SIZE: the end of the last page a process can map (47- or 56-bit). */
 static uint64_t probe_task_size(uint64_t page)
 {
