@@ -65,11 +65,13 @@ bar_phys() {
 	sed -n "$((bar + 1))p" "$1/device/resource" | cut -d' ' -f1
 }
 
-# oracle_mem NAME DEV OFFSET WORD...: write WORDs at frame-buffer OFFSET of
-# the adapter of class device DEV through a share held open while the host
-# reads guest-physical memory and answers. The share is the view of the
-# words, or the whole frame buffer when $whole is 1.
+# oracle_mem [-w] NAME DEV OFFSET WORD...: write WORDs at frame-buffer
+# OFFSET of the adapter of class device DEV through a share held open while
+# the host reads guest-physical memory and answers. The share is the view
+# of the words, or with -w the whole frame buffer.
 oracle_mem() {
+	whole=0
+	[ "$1" = -w ] && { whole=1; shift; }
 	name=$1
 	dev=$2
 	off=$3
@@ -77,7 +79,7 @@ oracle_mem() {
 	[ -e "$dev/device" ] || { fail "$name-guest" "no vidshare device to share from"; return; }
 	phys=$(printf '0x%x' $(($(bar_phys "$dev") + off)))
 	view="$off $(($# * 4))"
-	[ "${whole:-0}" = 1 ] && view="0 $(cat "$dev/fb_size")"
+	[ $whole = 1 ] && view="0 $(cat "$dev/fb_size")"
 	cmd="vidsharectl -d /dev/$(basename "$dev") share $view"
 	o=$off
 	for w in "$@"; do
@@ -192,14 +194,22 @@ words() {
 	printf '0x%02x5eed%02x 0x%02xcafe%02x' "$1" "$1" "$1" "$1"
 }
 
+# entry E: the fields of one vidshare.expect entry in label, vendor, device,
+# class, bar, barlen, fb, wc, modes and bind; what VIDSHARE_EXPECT must say
+# of it in want; its PCI function in pci. False when there is none.
+entry() {
+	IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
+	$1
+	EOF
+	want="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes"
+	pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen")
+}
+
 adapters() {
 	n=0
 	for e in $expect; do
 		n=$((n + 1))
-		IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
-		$e
-		EOF
-		pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen") ||
+		entry "$e" ||
 			{ fail "$label.found" "no PCI function $vendor:$device class $class with a BAR$bar of $barlen bytes"; continue; }
 		if [ "$bind" = override ]; then
 			d=/sys/bus/pci/devices/$pci
@@ -210,48 +220,37 @@ adapters() {
 		dev=$(class_dev "$pci") || { fail "$label.found" "$pci has no vidshare device"; continue; }
 		fixtures="-f vidshare -f nomode"
 		[ "$modes" = dispi ] && fixtures="-f vidshare -f mode"
-		run "$label.selftests" env VIDSHARE_DEV="/dev/$(basename "$dev")" \
-			VIDSHARE_EXPECT="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes" \
+		run "$label.selftests" env VIDSHARE_DEV="/dev/$(basename "$dev")" VIDSHARE_EXPECT="$want" \
 			vidshare_test $fixtures -T sigkill_during_share_and_unshare_leaves_no_share_behind
 		# The picture first: the words then overwrite two of its pixels.
 		[ "$modes" = dispi ] && oracle_screen "$label.oracle_screen" "$dev" 640x480x32
 		set -- $(words $n)
 		oracle_mem "$label.oracle_first_words" "$dev" 0 "$@"
 		# The last word through a share of the whole frame buffer.
-		whole=1 oracle_mem "$label.oracle_last_word" "$dev" $((fb - 4)) "$2"
-		whole=0
+		oracle_mem -w "$label.oracle_last_word" "$dev" $((fb - 4)) "$2"
 	done
 	# Every adapter still holds its own words: no share of one adapter
 	# wrote to another.
 	n=0
 	for e in $expect; do
 		n=$((n + 1))
-		label=${e%%:*}
-		pci=$(find_pci $(echo "$e" | cut -d: -f2-6 | tr : ' ')) || continue
+		entry "$e" || continue
 		dev=$(class_dev "$pci") || continue
 		say "ORACLE-MEM $label.oracle_still_its_own_words $(bar_phys "$dev") $(words $n)"
 		read -r answer < /dev/ttyS1
 	done
 	# Unbind with live shares and bind again, adapter by adapter.
 	for e in $expect; do
-		IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
-		$e
-		EOF
-		pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen") || continue
+		entry "$e" || continue
 		dev=$(class_dev "$pci") || continue
 		run "$label.revoke" env VIDSHARE_DEV="/dev/$(basename "$dev")" VIDSHARE_PCI="$pci" \
-			VIDSHARE_EXPECT="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes" \
-			vidshare_test -f revoke
+			VIDSHARE_EXPECT="$want" vidshare_test -f revoke
 	done
 	# An adapter bound through driver_override: bind it through ids=
 	# instead, then give it back to the kernel's own driver, if there is
 	# one (virtio-pci for virtio-vga), which must take it and work.
 	for e in $expect; do
-		IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
-		$e
-		EOF
-		[ "$bind" = override ] || continue
-		pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen") || continue
+		entry "$e" && [ "$bind" = override ] || continue
 		d=/sys/bus/pci/devices/$pci
 		echo > "$d/driver_override"
 		rmmod vidshare
@@ -322,8 +321,7 @@ check)
 	oracle_mem oracle_mem_first_words "$dev" 0 0x11223344 0x55667788
 	oracle_mem oracle_mem_unaligned_view "$dev" 1193046 0xcafef00d 0x0badc0de
 	fb_size=$(cat "$dev/fb_size")
-	whole=1 oracle_mem oracle_mem_last_word "$dev" $((fb_size - 4)) 0xfeedface
-	whole=0
+	oracle_mem -w oracle_mem_last_word "$dev" $((fb_size - 4)) 0xfeedface
 	oracle_screen oracle_screen_pattern "$dev" 800x600x32
 	run rmmod rmmod vidshare
 	run reload insmod /lib/modules/vidshare.ko

@@ -450,10 +450,11 @@ def kconfig(args, option):
 
 
 def judge(args, results, blocks, console):
-    def rc_ok(name, what):
+    def rc_ok(name, what, verdict=None):
+        """The verdict ("guest: what", or verdict) that block name exited 0."""
         rc, out = blocks.get(name, (None, ""))
-        results.add(f"guest: {what}", "PASS" if rc == 0 else "FAIL",
-                    "" if rc == 0 else f"rc={rc}: {out.strip()[-400:]}")
+        results.add(verdict or f"guest: {what}", "PASS" if rc == 0 else "FAIL",
+                    "" if rc == 0 else f"rc={rc}: {out.strip()[-400:]}", results.cell_of(name))
 
     if args.plan == "fwfb":
         for name in ("fwfb_vesafb_holds_the_bar", "fwfb_refused_with_a_message",
@@ -462,10 +463,9 @@ def judge(args, results, blocks, console):
     else:
         rc_ok("insmod", "insmod vidshare")
         rc_ok("info", "vidsharectl info")
-    for name, (rc, out) in blocks.items():
+    for name in blocks:
         if name.endswith("-guest"):
-            results.add(f"guest: {name}", "PASS" if rc == 0 else "FAIL",
-                        "" if rc == 0 else out.strip()[-400:], results.cell_of(name))
+            rc_ok(name, name)
     dmesg = blocks.get("dmesg", (1, ""))[1]
     if args.plan == "check" and kconfig(args, "CONFIG_KUNIT"):
         # Built-in KUnit prints an empty KTAP block at boot; take the one
@@ -493,8 +493,7 @@ def judge(args, results, blocks, console):
             if what in ("selftests", "revoke"):
                 kunit_parse(args.ksrc, out, results, f"{label}: {what}", results.cell_of(name))
             elif what in ("bound_through_ids", "given_back_to_its_driver"):
-                results.add(f"{label}: {what.replace('_', ' ')}", "PASS" if rc == 0 else "FAIL",
-                            "" if rc == 0 else out.strip()[-400:], results.cell_of(name))
+                rc_ok(name, what, f"{label}: {what.replace('_', ' ')}")
             elif what == "found":
                 results.add(f"{label}: found and bound", "FAIL", out.strip()[-400:],
                             results.cell_of(name))
