@@ -17,10 +17,15 @@
 #define VIDSHARE_DEVNODE_CONST
 /*
  * kunit/visibility.h came with 6.2 (later 6.1.y, Debian's among them, have
- * it too, unused here). Exporting to the test namespace without KUnit is
- * harmless.
+ * it too, unused here). As there, internals are exported to the test
+ * namespace only for a kernel with KUnit.
  */
+#if IS_ENABLED(CONFIG_KUNIT)
 #define EXPORT_SYMBOL_IF_KUNIT(sym) EXPORT_SYMBOL_NS(sym, EXPORTED_FOR_KUNIT_TESTING)
+#else
+/* Nothing to export: a forward declaration that declares nothing. */
+#define EXPORT_SYMBOL_IF_KUNIT(sym) struct vidshare_not_exported_##sym
+#endif
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
