@@ -62,11 +62,49 @@ static int vidshare_claim_fb(struct pci_dev *pdev, int bar)
 	}
 	if (ret && takeover)
 		dev_err(&pdev->dev, "BAR%d is still in use after the takeover: %d\n", bar, ret);
+	else if (ret && ret != -EBUSY)
+		dev_err(&pdev->dev, "cannot claim BAR%d: %d\n", bar, ret);
 	else if (ret)
 		dev_err(&pdev->dev,
 			"BAR%d is in use by another driver, probably a firmware framebuffer (vesafb, efifb, simplefb): load vidshare with takeover=1 to take it over, or boot without it\n",
 			bar);
 	return ret;
+}
+
+/*
+ * Claim and map the register BAR of the model, if it has one and the BAR
+ * is what the model's register code expects: of its type (memory or I/O)
+ * and long enough for every register it touches. Else leave it alone:
+ * vdev->regs stays NULL and no register is ever accessed.
+ *
+ * Return: 0, or the error that kept a register BAR of the right shape from
+ * being claimed or mapped: the adapter is not bound half-working.
+ */
+static int vidshare_map_regs(struct pci_dev *pdev, struct vidshare_device *vdev,
+			     const struct vidshare_bar_desc *bars)
+{
+	const struct vidshare_adapter *adapter = vdev->adapter;
+	int bar = adapter->regs_bar, ret;
+
+	if (bar < 0 || bar == vdev->fb_bar)
+		return 0;
+	if (!vidshare_regs_usable(adapter, &bars[bar])) {
+		dev_info(&pdev->dev, "BAR%d is not the register BAR %s has (%s, at least %u bytes); its registers are not used\n",
+			 bar, adapter->name, adapter->regs_io ? "I/O" : "memory",
+			 adapter->regs_len);
+		return 0;
+	}
+	ret = pci_request_region(pdev, bar, "vidshare");
+	if (ret) {
+		dev_err(&pdev->dev, "cannot claim the registers in BAR%d: %d\n", bar, ret);
+		return ret;
+	}
+	vdev->regs = pcim_iomap(pdev, bar, 0);
+	if (!vdev->regs) {
+		dev_err(&pdev->dev, "cannot map the registers in BAR%d\n", bar);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -108,19 +146,22 @@ static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vdev->ids.subsystem_vendor = pdev->subsystem_vendor;
 	vdev->ids.subsystem_device = pdev->subsystem_device;
 
-	if (adapter->regs_bar >= 0 && adapter->regs_bar != bar &&
-	    pci_resource_len(pdev, adapter->regs_bar)) {
-		if (!pci_request_region(pdev, adapter->regs_bar, "vidshare"))
-			vdev->regs = pcim_iomap(pdev, adapter->regs_bar, 0);
-		if (!vdev->regs)
-			dev_info(&pdev->dev, "cannot map the registers in BAR%d\n",
-				 adapter->regs_bar);
+	ret = vidshare_map_regs(pdev, vdev, bars);
+	if (ret) {
+		put_device(&vdev->dev);
+		return ret;
 	}
 	if (vdev->regs && adapter->mode_ops && !adapter->mode_ops->probe(vdev))
 		vdev->mode_ops = adapter->mode_ops;
 	if (!vdev->mode_ops)
 		dev_info(&pdev->dev, "no mode interface: GET/SET_MODE are unsupported\n");
 	vdev->fb_size = vidshare_vram_size(vdev, pci_resource_len(pdev, bar));
+	if (!vdev->fb_size) {
+		dev_err(&pdev->dev, "cannot read how much of BAR%d is video memory: %s holds more than that there; nothing is shared\n",
+			bar, adapter->name);
+		put_device(&vdev->dev);
+		return -ENODEV;
+	}
 
 	if (vdev->wc)
 		vdev->wc_cookie = arch_phys_wc_add(vdev->fb_phys, vdev->fb_size);

@@ -140,10 +140,15 @@ static u64 radeon_vram_size(struct vidshare_device *vdev)
 	return ioread32(vdev->regs + ATI_CNFG_MEMSIZE);
 }
 
+/* The DISPI registers and the VGA attribute index, in the register BAR. */
+#define DISPI_REGS_LEN	(DISPI_MMIO_OFFSET + ((DISPI_INDEX_VIDEO_MEMORY_64K + 1) << 1))
+static_assert(VGA_MMIO_AR_INDEX < DISPI_REGS_LEN);
+
 #define DISPI_ADAPTER(_dev, _class, _name, _bpp, _min)			\
 	{								\
 		.vendor = 0x1234, .device = (_dev), .class = (_class),	\
 		.name = (_name), .fb_bar = 0, .regs_bar = 2,		\
+		.regs_len = DISPI_REGS_LEN,				\
 		.vram_size = dispi_vram_size,				\
 		.mode_ops = &dispi_mode_ops,				\
 		.mode_bpp = (_bpp), .mode_min = (_min),			\
@@ -170,7 +175,8 @@ static const struct vidshare_adapter vidshare_adapters[] = {
 	{
 		.vendor = PCI_VENDOR_ID_REDHAT_QUMRANET, .device = 0x1050,
 		.name = "virtio VGA (VGA side; virtio-gpu is unavailable while bound)",
-		.fb_bar = 0, .regs_bar = 2, .vram_size = dispi_vram_size,
+		.fb_bar = 0, .regs_bar = 2, .regs_len = DISPI_REGS_LEN,
+		.vram_size = dispi_vram_size,
 		.mode_ops = &dispi_mode_ops, .mode_bpp = DISPI_ALL_BPP,
 	},
 	/* -device cirrus-vga: a 32 MiB BAR in front of 4 MiB of memory. */
@@ -179,24 +185,31 @@ static const struct vidshare_adapter vidshare_adapters[] = {
 		.name = "Cirrus Logic GD5446", .fb_bar = 0, .regs_bar = -1,
 		.vram_fixed = SZ_4M,
 	},
-	/* -device qxl-vga and -device qxl: BAR0 is not prefetchable. */
+	/*
+	 * -device qxl-vga and -device qxl: BAR0 is not prefetchable, and
+	 * holds the command rings after the primary surface.
+	 */
 	{
 		.vendor = PCI_VENDOR_ID_REDHAT, .device = 0x0100, .name = "QXL",
-		.fb_bar = 0, .regs_bar = 2, .vram_size = qxl_vram_size,
+		.fb_bar = 0, .regs_bar = 2, .regs_len = QXL_ROM_SURFACE0_SIZE + 4,
+		.vram_size = qxl_vram_size, .fb_bar_shared = true,
 	},
 	/* -device vmware-svga: BAR0 is the I/O ports, BAR1 the frame buffer. */
 	{
 		.vendor = PCI_VENDOR_ID_VMWARE, .device = 0x0405, .name = "VMware SVGA II",
-		.fb_bar = 1, .regs_bar = 0, .vram_size = svga_vram_size,
+		.fb_bar = 1, .regs_bar = 0, .regs_io = true, .regs_len = SVGA_VALUE_PORT + 4,
+		.vram_size = svga_vram_size,
 	},
 	/* -device ati-vga: Rage 128 Pro, and model=rv100, Radeon 7000. */
 	{
 		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5046, .name = "ATI Rage 128 Pro",
-		.fb_bar = 0, .regs_bar = 2, .vram_size = r128_vram_size,
+		.fb_bar = 0, .regs_bar = 2, .regs_len = ATI_CNFG_MEMSIZE + 4,
+		.vram_size = r128_vram_size,
 	},
 	{
 		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5159, .name = "ATI Radeon 7000",
-		.fb_bar = 0, .regs_bar = 2, .vram_size = radeon_vram_size,
+		.fb_bar = 0, .regs_bar = 2, .regs_len = ATI_CNFG_MEMSIZE + 4,
+		.vram_size = radeon_vram_size,
 	},
 };
 
@@ -248,30 +261,66 @@ const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device, u32
 EXPORT_SYMBOL_IF_KUNIT(vidshare_adapter_find);
 
 /**
- * vidshare_vram_size() - how much of the frame-buffer BAR can be shared
- * @vdev: the adapter; its registers are mapped if it has any
+ * vidshare_regs_usable() - whether a BAR is the register BAR a model expects
+ * @adapter: the model
+ * @bar: its &vidshare_adapter.regs_bar
+ *
+ * Return: true if @bar is of the type (memory or I/O) the model's register
+ * code uses and holds every register it touches.
+ */
+bool vidshare_regs_usable(const struct vidshare_adapter *adapter,
+			  const struct vidshare_bar_desc *bar)
+{
+	unsigned long type = adapter->regs_io ? IORESOURCE_IO : IORESOURCE_MEM;
+
+	return (bar->flags & (IORESOURCE_IO | IORESOURCE_MEM)) == type &&
+	       bar->len >= adapter->regs_len;
+}
+EXPORT_SYMBOL_IF_KUNIT(vidshare_regs_usable);
+
+/**
+ * vidshare_fb_size() - how much of the frame-buffer BAR can be shared
+ * @adapter: the model
+ * @vram: the video memory its size register reports, 0 if it has none or
+ *	it does not answer
  * @bar_len: length of the frame-buffer BAR
  *
- * The BAR may be larger than the memory behind it. Trust the hardware's
- * own size register where the model has one, a fixed size where it has
- * that, else the BAR; never more than the BAR.
+ * The BAR may be larger than the memory behind it. Trust the model's size
+ * register where it answers, a fixed size where the model has one, and
+ * else the whole BAR, unless the model keeps more than video memory in
+ * the BAR (&vidshare_adapter.fb_bar_shared): then nothing is known to be
+ * frame buffer. Never more than the BAR.
  *
- * Return: the size, rounded down to a page.
+ * Return: the size rounded down to a page, or 0 if nothing may be shared.
+ */
+u64 vidshare_fb_size(const struct vidshare_adapter *adapter, u64 vram, u64 bar_len)
+{
+	if (!adapter->vram_size)
+		vram = adapter->vram_fixed;
+	if (vram < PAGE_SIZE || vram > bar_len)
+		vram = adapter->fb_bar_shared ? 0 : bar_len;
+	return round_down(vram, PAGE_SIZE);
+}
+EXPORT_SYMBOL_IF_KUNIT(vidshare_fb_size);
+
+/**
+ * vidshare_vram_size() - how much of the frame-buffer BAR can be shared
+ * @vdev: the adapter; its registers are mapped if it has usable ones
+ * @bar_len: length of the frame-buffer BAR
+ *
+ * Return: what vidshare_fb_size() says of what the registers report.
  */
 u64 vidshare_vram_size(struct vidshare_device *vdev, u64 bar_len)
 {
 	const struct vidshare_adapter *a = vdev->adapter;
-	u64 vram = a->vram_fixed;
+	u64 vram = 0;
 
 	if (a->vram_size && vdev->regs)
 		vram = a->vram_size(vdev);
-	if (vram < PAGE_SIZE || vram > bar_len) {
-		if (vram > bar_len)
-			dev_warn(&vdev->pdev->dev, "video memory (%llu KiB) is larger than BAR%d; sharing the BAR\n",
-				 vram >> 10, vdev->fb_bar);
-		vram = bar_len;
-	}
-	return round_down(vram, PAGE_SIZE);
+	if (a->vram_size && vram > bar_len)
+		dev_warn(&vdev->pdev->dev, "video memory (%llu KiB) is larger than BAR%d\n",
+			 vram >> 10, vdev->fb_bar);
+	return vidshare_fb_size(a, vram, bar_len);
 }
 
 /**

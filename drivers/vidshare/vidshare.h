@@ -45,10 +45,16 @@ struct vidshare_mode_ops {
  * @name: human-readable model name
  * @fb_bar: frame-buffer BAR, or -1 to pick the largest prefetchable BAR
  * @regs_bar: BAR of the registers @vram_size and @mode_ops use, or -1
+ * @regs_io: @regs_bar is an I/O BAR (else a memory BAR)
+ * @regs_len: bytes of @regs_bar that @vram_size and @mode_ops touch; a
+ *	shorter BAR, or one of the other type, is left alone
  * @vram_size: read the size of the usable video memory from @regs_bar;
  *	0 if the registers do not answer. NULL: @vram_fixed, else the BAR
  * @vram_fixed: size of the video memory of a model that has a fixed
  *	amount, else 0
+ * @fb_bar_shared: the frame-buffer BAR holds more than video memory
+ *	(command rings, registers) after it: when @vram_size cannot tell
+ *	how much is video memory, nothing is shared
  * @mode_ops: mode interface, or NULL
  * @mode_bpp: VIDSHARE_BPP() of every depth the mode interface displays
  * @mode_min: smallest width and height it displays, if it has a limit
@@ -61,8 +67,11 @@ struct vidshare_adapter {
 	const char *name;
 	int fb_bar;
 	int regs_bar;
+	bool regs_io;
+	u32 regs_len;
 	u64 (*vram_size)(struct vidshare_device *vdev);
 	u64 vram_fixed;
+	bool fb_bar_shared;
 	const struct vidshare_mode_ops *mode_ops;
 	u8 mode_bpp;
 	u16 mode_min;
@@ -216,6 +225,9 @@ void vidshare_revoke(struct vidshare_device *vdev);
 extern const struct pci_device_id vidshare_pci_ids[];
 const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device, u32 class);
 int vidshare_pick_fb_bar(const struct vidshare_bar_desc *bars, int nr, int preferred);
+bool vidshare_regs_usable(const struct vidshare_adapter *adapter,
+			  const struct vidshare_bar_desc *bar);
+u64 vidshare_fb_size(const struct vidshare_adapter *adapter, u64 vram, u64 bar_len);
 u64 vidshare_vram_size(struct vidshare_device *vdev, u64 bar_len);
 int vidshare_mode_check(const struct vidshare_adapter *adapter,
 			const struct vidshare_mode *mode, u64 fb_size, u32 *stride);

@@ -314,12 +314,87 @@ static void adapter_ids_known(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, vidshare_adapter_find(0x1af4, 0x1050, VGA_CLASS), generic);
 }
 
+/* Every model that reads registers, with the BAR its table entry names. */
+static const struct {
+	u16 vendor, device;
+	u32 class;
+} models[] = {
+	{ 0x1234, 0x1111, VGA_CLASS }, { 0x1234, 0x1111, OTHER_CLASS },
+	{ 0x1af4, 0x1050, VGA_CLASS }, { 0x1b36, 0x0100, OTHER_CLASS },
+	{ 0x15ad, 0x0405, VGA_CLASS }, { 0x1002, 0x5046, VGA_CLASS },
+	{ 0x1002, 0x5159, VGA_CLASS },
+};
+
+static void model_desc(const typeof(models[0]) *m, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%04x:%04x class %04x", m->vendor, m->device,
+		 m->class >> 8);
+}
+
+KUNIT_ARRAY_PARAM(model, models, model_desc);
+
+/*
+ * A model's register code runs only on a BAR of the type it expects that
+ * holds every register it touches: a device bound through ids= or
+ * driver_override with a short BAR, or an I/O BAR where memory is
+ * expected, gets no access outside its BAR.
+ */
+static void regs_bar_checked(struct kunit *test)
+{
+	const typeof(models[0]) *m = test->param_value;
+	const struct vidshare_adapter *a = vidshare_adapter_find(m->vendor, m->device, m->class);
+	unsigned long type = a->regs_io ? IORESOURCE_IO : IORESOURCE_MEM;
+	unsigned long other = a->regs_io ? IORESOURCE_MEM : IORESOURCE_IO;
+	struct vidshare_bar_desc bar;
+
+	KUNIT_ASSERT_GE(test, a->regs_bar, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a->vram_size);
+	KUNIT_EXPECT_GT(test, a->regs_len, 0U);
+
+	bar = (struct vidshare_bar_desc){ type, a->regs_len };
+	KUNIT_EXPECT_TRUE(test, vidshare_regs_usable(a, &bar));
+	bar = (struct vidshare_bar_desc){ type | IORESOURCE_PREFETCH, SZ_1M };
+	KUNIT_EXPECT_TRUE(test, vidshare_regs_usable(a, &bar));
+	bar = (struct vidshare_bar_desc){ type, a->regs_len - 1 };
+	KUNIT_EXPECT_FALSE(test, vidshare_regs_usable(a, &bar));
+	bar = (struct vidshare_bar_desc){ other, SZ_1M };
+	KUNIT_EXPECT_FALSE(test, vidshare_regs_usable(a, &bar));
+	bar = (struct vidshare_bar_desc){ 0, 0 };
+	KUNIT_EXPECT_FALSE(test, vidshare_regs_usable(a, &bar));
+}
+
+/* How much of the frame-buffer BAR is shared, whatever the registers say. */
+static void fb_size_from_registers(struct kunit *test)
+{
+	const struct vidshare_adapter *vga = vidshare_adapter_find(0x1234, 0x1111, VGA_CLASS);
+	const struct vidshare_adapter *qxl = vidshare_adapter_find(0x1b36, 0x0100, VGA_CLASS);
+	const struct vidshare_adapter *cirrus = vidshare_adapter_find(0x1013, 0x00b8, VGA_CLASS);
+	const struct vidshare_adapter *generic = vidshare_adapter_find(0, 0, 0);
+
+	/* A size register that answers is believed, rounded down to a page. */
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(vga, SZ_8M, SZ_16M), (u64)SZ_8M);
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(qxl, SZ_16M + 100, SZ_64M), (u64)SZ_16M);
+	/* Silent or larger than the BAR: the BAR, where it is all memory... */
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(vga, 0, SZ_16M), (u64)SZ_16M);
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(vga, SZ_32M, SZ_16M), (u64)SZ_16M);
+	/* ...and nothing where the BAR holds more than the frame buffer. */
+	KUNIT_EXPECT_TRUE(test, qxl->fb_bar_shared);
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(qxl, 0, SZ_64M), 0ULL);
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(qxl, 100, SZ_64M), 0ULL);
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(qxl, SZ_128M, SZ_64M), 0ULL);
+	/* A fixed size, or the BAR of a model vidshare does not know. */
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(cirrus, 0, SZ_32M), (u64)SZ_4M);
+	KUNIT_EXPECT_EQ(test, vidshare_fb_size(generic, 0, SZ_256M), (u64)SZ_256M);
+}
+
 static struct kunit_case vidshare_bar_cases[] = {
 	KUNIT_CASE(bar_preferred),
 	KUNIT_CASE(bar_fallback_largest_prefetchable),
 	KUNIT_CASE(bar_none),
 	KUNIT_CASE(adapter_table),
 	KUNIT_CASE(adapter_ids_known),
+	KUNIT_CASE_PARAM(regs_bar_checked, model_gen_params),
+	KUNIT_CASE(fb_size_from_registers),
 	{}
 };
 
