@@ -136,11 +136,12 @@ static int vidshare_open(struct inode *inode, struct file *file)
 
 	if (READ_ONCE(vdev->revoked))
 		return -ENODEV;
-	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL_ACCOUNT);
 	if (!vf)
 		return -ENOMEM;
 	spin_lock_init(&vf->lock);
 	INIT_LIST_HEAD(&vf->maps);
+	INIT_LIST_HEAD(&vf->pending);
 	get_device(&vdev->dev);
 	vf->vdev = vdev;
 	mutex_lock(&vdev->lock);

@@ -20,6 +20,7 @@ static struct dentry *vidshare_debugfs_root;
 static int vidshare_shares_show(struct seq_file *s, void *unused)
 {
 	struct vidshare_device *vdev = s->private;
+	bool revoked = READ_ONCE(vdev->revoked);
 	struct vidshare_file *vf;
 	struct vidshare_map *map;
 
@@ -32,8 +33,7 @@ static int vidshare_shares_show(struct seq_file *s, void *unused)
 				   vf->id, map->pid, map->start, map->size,
 				   map->offset,
 				   map->flags & VIDSHARE_SHARE_READONLY ? "ro" : "rw",
-				   vdev->wc && !(map->flags & VIDSHARE_SHARE_UNCACHED) ?
-				   "wc" : "uc");
+				   revoked ? "-" : READ_ONCE(map->memtype) ?: "-");
 		spin_unlock(&vf->lock);
 	}
 	mutex_unlock(&vdev->lock);

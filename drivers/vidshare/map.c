@@ -2,24 +2,31 @@
 /*
  * vidshare shares: the mapping list, the VMA callbacks, SHARE and UNSHARE.
  *
- * A share is a VMA of the device file. ->mmap() fills it eagerly with
- * io_remap_pfn_range() and hangs a struct vidshare_map off it; the map sits
- * on the list of the file it was made through until ->close() takes it off.
- * SHARE is vm_mmap() on that file, so mmap(2) of the device is the same path.
- * UNSHARE finds the VMA of the caller, zaps it with zap_vma_ptes() and frees
- * the range with vm_munmap().
+ * A share is a VMA of the device file. ->mmap() checks it, records it in a
+ * struct vidshare_map hung off the VMA and puts the map on the list of the
+ * file it was made through; ->close() takes it off. SHARE is vm_mmap() on
+ * that file, so mmap(2) of the device is the same path. Page-table entries
+ * are written only into a VMA that is linked into the device's
+ * address_space: SHARE fills its new VMA right after vm_mmap() returns, and
+ * the fault handler fills a VMA that was not filled yet (an mmap(2)), so
+ * the first touch of a share never faults and revocation reaches every
+ * entry with one unmap_mapping_range(). UNSHARE checks that the address is
+ * a share of this file and unmaps it with vm_munmap(): one page-table walk,
+ * and a failure leaves the share as it was.
  *
- * Locking: ->mmap(), ->close() and faults run under the caller's mmap_lock.
- * Order: mmap_lock -> vidshare_device.revoke_sem -> vidshare_file.lock, and
- * vidshare_device.lock -> vidshare_file.lock. SHARE and UNSHARE hold no
- * vidshare lock while they call vm_mmap() or vm_munmap().
+ * Locking: ->mmap(), ->close() and faults run under the caller's mmap_lock
+ * (faults maybe under the VMA's lock only). Order: mmap_lock ->
+ * vidshare_device.revoke_sem -> vidshare_file.lock, and vidshare_device.lock
+ * -> vidshare_file.lock. SHARE and UNSHARE hold no vidshare lock while they
+ * call vm_mmap() or vm_munmap(); revocation takes no mmap_lock at all.
  */
 
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/overflow.h>
-#include <linux/sched/mm.h>
+#include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -87,6 +94,7 @@ int vidshare_map_insert(struct vidshare_file *vf, struct vidshare_map *map,
 	spin_lock(&vf->lock);
 	if (vf->nr_maps < limit) {
 		map->vf = vf;
+		map->id = vf->next_map_id++;
 		list_add_tail(&map->node, &vf->maps);
 		vf->nr_maps++;
 		ret = 0;
@@ -141,13 +149,99 @@ static int vidshare_vm_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
+struct vidshare_fill {
+	struct mm_struct *mm;
+	unsigned long start;
+	unsigned long pfn;
+	pgprot_t prot;
+};
+
 /*
- * ->mmap() maps every page, so a fault means the PTEs were taken away: the
- * device was revoked, or an UNSHARE is on its way to unmapping the range.
+ * One page-table entry of a share, under its page table's lock. The first
+ * page's entry is the kernel's: its memory type is the one PAT registered
+ * for the frame buffer, and every other entry takes that type from it.
+ */
+static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct vidshare_fill *f = data;
+	pte_t old = ptep_get(pte);
+
+	if (!pte_none(old)) {
+		if (addr == f->start)
+			f->prot = vidshare_memtype_of_pte(old, f->prot);
+	} else {
+		set_pte_at(f->mm, addr, pte, pte_mkspecial(pfn_pte(f->pfn, f->prot)));
+	}
+	f->pfn++;
+	return 0;
+}
+
+/**
+ * vidshare_fill() - write the page-table entries of a share
+ * @vma: the share, linked into its mm and the device's address_space;
+ *	its mmap_lock or its VMA lock is held
+ *
+ * Fills the entries that are not there yet. A share without access
+ * (PROT_NONE) is left empty: nothing can touch it, and the first fault
+ * after mprotect(2) gives it access fills it.
+ *
+ * The entries are written as remap_pfn_range() writes them, without its
+ * per-VMA PAT reservation: the memory type is the adapter's, reserved once
+ * at bind (memtype.c). The first page goes through vmf_insert_pfn_prot(),
+ * which looks that type up in PAT, and the others copy it, so each share's
+ * type is PAT's and costs one lookup.
+ *
+ * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM.
+ */
+int vidshare_fill(struct vm_area_struct *vma)
+{
+	struct vidshare_map *map = vma->vm_private_data;
+	struct vidshare_device *vdev = map->vf->vdev;
+	struct vidshare_fill f = {
+		.mm = vma->vm_mm,
+		.start = vma->vm_start,
+		.pfn = PHYS_PFN(vdev->fb_phys + map->offset),
+		.prot = vma->vm_page_prot,
+	};
+	vm_fault_t fault;
+	int ret;
+
+	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
+		return 0;
+	down_read(&vdev->revoke_sem);
+	if (vdev->revoked) {
+		ret = -ENODEV;
+		goto out;
+	}
+	fault = vmf_insert_pfn_prot(vma, f.start, f.pfn, f.prot);
+	if (fault != VM_FAULT_NOPAGE) {
+		ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+		goto out;
+	}
+	ret = apply_to_page_range(f.mm, f.start, vma->vm_end - f.start,
+				  vidshare_fill_pte, &f);
+	if (!ret)
+		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, f.prot));
+out:
+	up_read(&vdev->revoke_sem);
+	return ret;
+}
+
+/*
+ * A share without page-table entries: an mmap(2) not touched yet, a SHARE
+ * whose fill ran out of memory, or a share that was given access after
+ * PROT_NONE: fill it. A revoked adapter's shares get SIGBUS.
  */
 static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 {
-	return VM_FAULT_SIGBUS;
+	switch (vidshare_fill(vmf->vma)) {
+	case 0:
+		return VM_FAULT_NOPAGE;
+	case -ENOMEM:
+		return VM_FAULT_OOM;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
 }
 
 static const struct vm_operations_struct vidshare_vm_ops = {
@@ -157,15 +251,30 @@ static const struct vm_operations_struct vidshare_vm_ops = {
 	.fault = vidshare_vm_fault,
 };
 
+/* The SHARE of the current task that is in vm_mmap() on @vf, if any. */
+static struct vidshare_pending *vidshare_pending_find(struct vidshare_file *vf)
+{
+	struct vidshare_pending *p;
+
+	list_for_each_entry(p, &vf->pending, node)
+		if (p->task == current)
+			return p;
+	return NULL;
+}
+
 /**
- * vidshare_mmap() - map frame-buffer pages into a VMA of the device
+ * vidshare_mmap() - make a VMA of the device a share
  * @file: the device file
  * @vma: the new VMA; vm_pgoff is the frame-buffer page, optionally with
  *	%VIDSHARE_MMAP_UNCACHED
  *
+ * Records everything about the share; its page-table entries come once
+ * the VMA is linked (vidshare_fill()).
+ *
  * Return: 0, -EINVAL for a private mapping or a range outside the frame
- * buffer, -EPERM for an executable mapping, -ENODEV once revoked, -ENOSPC
- * when the file holds max_shares shares, or an error from the mapping.
+ * buffer, -EPERM for an executable mapping, -EOPNOTSUPP for an uncached
+ * mapping of a write-combining adapter, -ENODEV once revoked, -ENOSPC when
+ * the file holds max_shares shares, -ENOMEM.
  */
 int vidshare_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -177,24 +286,44 @@ int vidshare_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long pages = vma_pages(vma);
 	bool readonly = !(vma->vm_flags & VM_WRITE);
 	bool uncached = vma->vm_pgoff & uc;
+	struct vidshare_pending *pending;
 	struct vidshare_map *map;
+	const char *what;
+	unsigned int limit;
+	u32 sub = 0;
 	int ret;
+
+	spin_lock(&vf->lock);
+	pending = vidshare_pending_find(vf);
+	if (pending)
+		sub = pending->sub;
+	spin_unlock(&vf->lock);
+	what = pending ? "SHARE" : "mmap";
 
 	/* MAP_SHARED of a read-only open keeps VM_MAYSHARE only. */
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		dev_dbg(&vdev->dev, "mmap: private mappings are refused\n");
+		dev_dbg(&vdev->dev, "%s: private mappings are refused\n", what);
 		return -EINVAL;
 	}
 	if (vma->vm_flags & VM_EXEC) {
-		dev_dbg(&vdev->dev, "mmap: executable mappings are refused\n");
+		dev_dbg(&vdev->dev, "%s: executable mappings are refused\n", what);
 		return -EPERM;
 	}
 	if (pgoff >= fb_pages || pages > fb_pages - pgoff) {
-		dev_dbg(&vdev->dev, "mmap: range is outside the frame buffer\n");
+		dev_dbg(&vdev->dev, "%s: range is outside the frame buffer\n", what);
 		return -EINVAL;
 	}
+	if (uncached && vdev->wc) {
+		dev_dbg(&vdev->dev, "%s: the frame buffer is write-combining; it cannot be shared uncached\n",
+			what);
+		return -EOPNOTSUPP;
+	}
+	if (READ_ONCE(vdev->revoked)) {
+		dev_dbg(&vdev->dev, "%s: the adapter is gone\n", what);
+		return -ENODEV;
+	}
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return -ENOMEM;
 	map->mm = vma->vm_mm;
@@ -202,51 +331,28 @@ int vidshare_mmap(struct file *file, struct vm_area_struct *vma)
 	map->start = vma->vm_start;
 	map->size = vma->vm_end - vma->vm_start;
 	map->offset = (u64)pgoff << PAGE_SHIFT;
+	map->sub = sub;
 	map->flags = (readonly ? VIDSHARE_SHARE_READONLY : 0) |
 		     (uncached ? VIDSHARE_SHARE_UNCACHED : 0);
-
-	down_read(&vdev->revoke_sem);
-	if (vdev->revoked) {
-		dev_dbg(&vdev->dev, "mmap: the adapter is gone\n");
-		ret = -ENODEV;
-		goto out_free;
-	}
-	ret = vidshare_map_insert(vf, map, READ_ONCE(vidshare_max_shares));
+	limit = READ_ONCE(vidshare_max_shares);
+	ret = vidshare_map_insert(vf, map, limit);
 	if (ret) {
-		dev_dbg(&vdev->dev, "mmap: file holds max_shares (%u) shares\n",
-			READ_ONCE(vidshare_max_shares));
-		goto out_free;
+		dev_dbg(&vdev->dev, "%s: file holds max_shares (%u) shares\n", what, limit);
+		kfree(map);
+		return ret;
 	}
 
 	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP |
 		     VM_DONTCOPY);
 	vm_flags_clear(vma, VM_MAYEXEC | (readonly ? VM_MAYWRITE : 0));
-	if (vdev->wc && !uncached)
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-	else
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-
-	ret = io_remap_pfn_range(vma, vma->vm_start,
-				 PHYS_PFN(vdev->fb_phys) + pgoff, map->size,
-				 vma->vm_page_prot);
-	if (ret) {
-		dev_dbg(&vdev->dev, "mmap: io_remap_pfn_range failed: %d\n", ret);
-		vidshare_map_remove(map);
-		goto out_free;
-	}
+	vma->vm_page_prot = vidshare_memtype_pgprot(vdev, vma->vm_page_prot);
 	vma->vm_ops = &vidshare_vm_ops;
 	vma->vm_private_data = map;
-	up_read(&vdev->revoke_sem);
 	return 0;
-
-out_free:
-	up_read(&vdev->revoke_sem);
-	kfree(map);
-	return ret;
 }
 
 /*
- * The share of @file that starts at @addr in the caller's mm, or NULL.
+ * The share of @file in the caller's mm whose pages hold @addr, or NULL.
  * Called with the mmap_lock held.
  */
 static struct vm_area_struct *vidshare_find_vma(struct file *file,
@@ -271,6 +377,8 @@ int vidshare_do_share(struct file *file, struct vidshare_share *req)
 	struct vidshare_file *vf = file->private_data;
 	struct vidshare_device *vdev = vf->vdev;
 	unsigned long prot = PROT_READ, flags = MAP_SHARED, addr;
+	struct vidshare_pending pending = { .task = current };
+	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	struct vidshare_view view;
 	const char *why;
@@ -295,20 +403,32 @@ int vidshare_do_share(struct file *file, struct vidshare_share *req)
 	if (req->flags & VIDSHARE_SHARE_UNCACHED)
 		pgoff |= VIDSHARE_MMAP_UNCACHED;
 
+	pending.sub = view.sub;
+	spin_lock(&vf->lock);
+	list_add(&pending.node, &vf->pending);
+	spin_unlock(&vf->lock);
 	addr = vm_mmap(file, req->requested_addr & PAGE_MASK, view.size, prot,
 		       flags, pgoff);
+	spin_lock(&vf->lock);
+	list_del(&pending.node);
+	spin_unlock(&vf->lock);
 	if (IS_ERR_VALUE(addr)) {
 		ret = (long)addr;
 		dev_dbg(&vdev->dev, "SHARE: mapping failed: %d\n", ret);
 		return ret;
 	}
 
-	/* Remember where in its first page the view starts, for UNSHARE. */
-	mmap_read_lock(current->mm);
-	vma = vidshare_find_vma(file, addr);
-	if (vma && vma->vm_start == addr)
-		((struct vidshare_map *)vma->vm_private_data)->sub = view.sub;
-	mmap_read_unlock(current->mm);
+	/*
+	 * Fill the new share now, so that touching it never faults. If
+	 * another thread has already unmapped it, or this runs out of
+	 * memory, the share is still made: its faults fill it.
+	 */
+	if (!mmap_read_lock_killable(mm)) {
+		vma = vidshare_find_vma(file, addr);
+		if (vma && vma->vm_start == addr)
+			vidshare_fill(vma);
+		mmap_read_unlock(mm);
+	}
 
 	req->virtual_addr = addr + view.sub;
 	req->shared_offset = view.offset;
@@ -317,14 +437,37 @@ int vidshare_do_share(struct file *file, struct vidshare_share *req)
 }
 EXPORT_SYMBOL_IF_KUNIT(vidshare_do_share);
 
+/* Give up the claim on share @id of @file at @start, if it is still there. */
+static void vidshare_unclaim(struct file *file, unsigned long start, u64 id)
+{
+	struct vidshare_file *vf = file->private_data;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct vidshare_map *map;
+
+	mmap_read_lock(mm);
+	vma = vidshare_find_vma(file, start);
+	map = vma ? vma->vm_private_data : NULL;
+	if (map && vma->vm_start == start) {
+		spin_lock(&vf->lock);
+		if (map->id == id)
+			map->unsharing = false;
+		spin_unlock(&vf->lock);
+	}
+	mmap_read_unlock(mm);
+}
+
 /**
  * vidshare_do_unshare() - UNSHARE: unmap a share of the calling process
  * @file: the device file the share was made through
  * @req: the request
  *
+ * Either the share is gone (0) or, on any error, it is left as it was.
+ *
  * Return: 0, -EINVAL for non-zero flags or reserved, -ENOENT if
  * @req->virtual_addr is not what SHARE (or mmap(2)) returned for a live share
- * of @file in this process, -EPERM if the share is sealed with mseal(2).
+ * of @file in this process, -EPERM if the share is sealed with mseal(2), or
+ * an error of vm_munmap() (-ENOMEM, -EINTR).
  */
 int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req)
 {
@@ -335,6 +478,8 @@ int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req)
 	struct vm_area_struct *vma;
 	struct vidshare_map *map;
 	bool claimed = false;
+	u64 id;
+	int ret;
 
 	if (req->flags || req->reserved) {
 		dev_dbg(&vdev->dev, "UNSHARE: flags and reserved must be 0\n");
@@ -343,17 +488,20 @@ int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req)
 
 	mmap_read_lock(mm);
 	vma = vidshare_find_vma(file, req->virtual_addr);
-	if (vma && vidshare_vma_sealed(vma)) {
+	map = vma ? vma->vm_private_data : NULL;
+	if (map && (vma->vm_start != map->start ||
+		    req->virtual_addr != map->start + map->sub))
+		map = NULL;
+	if (map && vidshare_vma_sealed(vma)) {
 		mmap_read_unlock(mm);
 		dev_dbg(&vdev->dev, "UNSHARE: the share is sealed\n");
 		return -EPERM;
 	}
-	map = vma ? vma->vm_private_data : NULL;
-	if (map && vma->vm_start == map->start &&
-	    req->virtual_addr == map->start + map->sub) {
+	if (map) {
 		spin_lock(&vf->lock);
 		claimed = !map->unsharing;
 		map->unsharing = true;
+		id = map->id;
 		spin_unlock(&vf->lock);
 	}
 	if (!claimed) {
@@ -363,70 +511,44 @@ int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req)
 	}
 	start = vma->vm_start;
 	size = vma->vm_end - vma->vm_start;
-	zap_vma_ptes(vma, start, size);
 	mmap_read_unlock(mm);
 
 	/*
-	 * vm_munmap() takes the mmap_lock itself. The claim keeps another
-	 * UNSHARE away; a munmap(2) racing us in this same process is the
-	 * caller's own race, as between two munmap(2) calls.
+	 * vm_munmap() takes the mmap_lock itself; it zaps and unmaps the
+	 * share in one walk, or fails before it changes anything (a seal
+	 * another thread put on it meanwhile, no memory, a fatal signal).
+	 * The claim keeps another UNSHARE away; a munmap(2) racing us in
+	 * this same process is the caller's own race, as between two
+	 * munmap(2) calls.
 	 */
-	return vm_munmap(start, size);
+	ret = vm_munmap(start, size);
+	if (ret) {
+		dev_dbg(&vdev->dev, "UNSHARE: unmapping failed: %d; the share stays\n", ret);
+		vidshare_unclaim(file, start, id);
+	}
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(vidshare_do_unshare);
-
-/*
- * Take a reference on one mm that holds shares of @vdev and that the
- * revocation barrier has not waited for yet, or return NULL.
- */
-static struct mm_struct *vidshare_next_mm(struct vidshare_device *vdev)
-{
-	struct mm_struct *mm = NULL;
-	struct vidshare_file *vf;
-	struct vidshare_map *map;
-
-	mutex_lock(&vdev->lock);
-	list_for_each_entry(vf, &vdev->files, node) {
-		spin_lock(&vf->lock);
-		list_for_each_entry(map, &vf->maps, node) {
-			if (!mm && !map->synced) {
-				mm = map->mm;
-				mmgrab(mm);
-			}
-			if (map->mm == mm)
-				map->synced = true;
-		}
-		spin_unlock(&vf->lock);
-	}
-	mutex_unlock(&vdev->lock);
-	return mm;
-}
 
 /**
  * vidshare_revoke() - take every share of an adapter away
  * @vdev: the adapter, on its way out
  *
  * Afterwards ->mmap() fails with -ENODEV and any access to an old share
- * faults with SIGBUS.
+ * faults with SIGBUS. Takes no mmap_lock: a process whose lock is held
+ * for as long as it likes cannot hold revocation up.
  */
 void vidshare_revoke(struct vidshare_device *vdev)
 {
-	struct mm_struct *mm;
-
 	down_write(&vdev->revoke_sem);
-	vdev->revoked = true;
+	WRITE_ONCE(vdev->revoked, true);
 	up_write(&vdev->revoke_sem);
 
 	/*
-	 * An mmap() that filled its VMA before we set revoked links the VMA
-	 * into the address_space only after ->mmap() returns, still under its
-	 * mmap_lock. Wait for each such mm so unmap_mapping_range() sees every
-	 * VMA that has PTEs.
+	 * Page-table entries are written only under revoke_sem, after the
+	 * revoked check, into a VMA that is linked into the address_space
+	 * (vidshare_fill()). So every entry is in a VMA this reaches, and
+	 * none can come after it.
 	 */
-	while ((mm = vidshare_next_mm(vdev))) {
-		mmap_read_lock(mm);
-		mmap_read_unlock(mm);
-		mmdrop(mm);
-	}
 	unmap_mapping_range(vdev->inode->i_mapping, 0, 0, 1);
 }

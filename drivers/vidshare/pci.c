@@ -140,6 +140,7 @@ static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vdev->adapter = adapter;
 	vdev->fb_bar = bar;
 	vdev->fb_phys = pci_resource_start(pdev, bar);
+	/* Write-combining where the BAR allows it; memtype.c decides. */
 	vdev->wc = pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH;
 	vdev->ids.vendor = pdev->vendor;
 	vdev->ids.device = pdev->device;
@@ -163,11 +164,14 @@ static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 
-	if (vdev->wc)
-		vdev->wc_cookie = arch_phys_wc_add(vdev->fb_phys, vdev->fb_size);
+	ret = vidshare_memtype_init(vdev);
+	if (ret) {
+		put_device(&vdev->dev);
+		return ret;
+	}
 	ret = vidshare_cdev_add(vdev);
 	if (ret) {
-		arch_phys_wc_del(vdev->wc_cookie);
+		vidshare_memtype_exit(vdev);
 		put_device(&vdev->dev);
 		return ret;
 	}
@@ -183,7 +187,7 @@ static void vidshare_remove(struct pci_dev *pdev)
 
 	vidshare_cdev_del(vdev);
 	vidshare_revoke(vdev);
-	arch_phys_wc_del(vdev->wc_cookie);
+	vidshare_memtype_exit(vdev);
 	dev_info(&pdev->dev, "unbound; every share is revoked\n");
 	put_device(&vdev->dev);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vidshare internals: shared by the PCI binding, the char device, the
- * mapping list and the adapter quirks.
+ * mapping list, the memory types and the adapter quirks.
  */
 #ifndef _VIDSHARE_H
 #define _VIDSHARE_H
@@ -12,6 +12,7 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/pgtable.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -97,13 +98,18 @@ struct vidshare_bar_desc {
  * @fb_bar: index of the frame-buffer BAR
  * @fb_phys: bus address of the frame buffer
  * @fb_size: bytes that can be shared, a multiple of PAGE_SIZE
- * @wc: the BAR is prefetchable; shares default to write-combining
- * @wc_cookie: arch_phys_wc_add() handle
+ * @wc: shares are write-combining; else uncached. Every share of the
+ *	adapter has this one memory type (see memtype.c)
+ * @wc_reserved: the frame buffer's write-combining memory type is
+ *	reserved (arch_io_reserve_memtype_wc())
+ * @wc_cookie: arch_phys_wc_add() handle: positive while an MTRR makes the
+ *	frame buffer write-combining on a machine without PAT
  * @regs: the mapped register BAR of the adapter (&vidshare_adapter.regs_bar),
  *	memory or I/O, or NULL
  * @mode_ops: the mode interface, if @regs answers it; else NULL
  * @ids: PCI ids reported by INFO (kept after the device is gone)
- * @revoke_sem: readers map, fault and touch registers; the writer revokes
+ * @revoke_sem: readers fill page tables and touch registers; the writer
+ *	revokes
  * @revoked: the adapter is gone; only INFO, UNSHARE and close still work
  * @lock: protects @files
  * @files: open files, &vidshare_file.node
@@ -121,6 +127,7 @@ struct vidshare_device {
 	phys_addr_t fb_phys;
 	u64 fb_size;
 	bool wc;
+	bool wc_reserved;
 	int wc_cookie;
 	void __iomem *regs;
 	const struct vidshare_mode_ops *mode_ops;
@@ -141,17 +148,38 @@ struct vidshare_device {
  * @vdev: the adapter (holds a reference on @vdev->dev)
  * @node: entry in &vidshare_device.files
  * @id: number of this open of the adapter, for debugfs
- * @lock: protects @maps and @nr_maps
+ * @lock: protects @maps, @nr_maps, @next_map_id and @pending
  * @maps: live shares made through this file, &vidshare_map.node
  * @nr_maps: number of entries in @maps
+ * @next_map_id: id of the next share made through this file
+ * @pending: SHAREs in vm_mmap() on this file, &vidshare_pending.node
  */
 struct vidshare_file {
 	struct vidshare_device *vdev;
 	struct list_head node;
 	unsigned int id;
-	spinlock_t lock;		/* protects @maps, @nr_maps */
+	spinlock_t lock;		/* protects @maps, @nr_maps, @pending */
 	struct list_head maps;
 	unsigned int nr_maps;
+	u64 next_map_id;
+	struct list_head pending;
+};
+
+/**
+ * struct vidshare_pending - a SHARE on its way through vm_mmap()
+ * @node: entry in &vidshare_file.pending
+ * @task: the task doing the SHARE; ->mmap() runs in its context
+ * @sub: offset of the view inside the first page
+ *
+ * SHARE's only way to the VMA it makes is vm_mmap(), whose sole argument
+ * for the driver is the file offset. The rest of the request waits here,
+ * where ->mmap() finds it by task, so that everything about a share is
+ * recorded before the VMA is visible to any other thread.
+ */
+struct vidshare_pending {
+	struct list_head node;
+	struct task_struct *task;
+	u32 sub;
 };
 
 /**
@@ -160,26 +188,29 @@ struct vidshare_file {
  * @vf: the file it was made through
  * @mm: the address space it lives in (not a reference; the VMA pins it)
  * @pid: thread group that made it, for debugfs
+ * @id: number of this share among the shares of @vf
  * @start: user address of the first mapped page
  * @size: mapped bytes, a multiple of PAGE_SIZE
  * @offset: frame-buffer offset of @start, a multiple of PAGE_SIZE
  * @sub: offset of the shared view inside the first page (SHARE only)
  * @flags: VIDSHARE_SHARE_READONLY and VIDSHARE_SHARE_UNCACHED as mapped
+ * @memtype: name of the memory type its page-table entries got, read
+ *	back from them; NULL until they are filled
  * @unsharing: an UNSHARE has claimed it
- * @synced: seen by the revocation barrier
  */
 struct vidshare_map {
 	struct list_head node;
 	struct vidshare_file *vf;
 	struct mm_struct *mm;
 	pid_t pid;
+	u64 id;
 	unsigned long start;
 	unsigned long size;
 	u64 offset;
 	u32 sub;
 	u32 flags;
+	const char *memtype;
 	bool unsharing;
-	bool synced;
 };
 
 /**
@@ -217,9 +248,17 @@ int vidshare_map_insert(struct vidshare_file *vf, struct vidshare_map *map,
 			unsigned int limit);
 void vidshare_map_remove(struct vidshare_map *map);
 int vidshare_mmap(struct file *file, struct vm_area_struct *vma);
+int vidshare_fill(struct vm_area_struct *vma);
 int vidshare_do_share(struct file *file, struct vidshare_share *req);
 int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req);
 void vidshare_revoke(struct vidshare_device *vdev);
+
+/* memtype.c */
+int vidshare_memtype_init(struct vidshare_device *vdev);
+void vidshare_memtype_exit(struct vidshare_device *vdev);
+pgprot_t vidshare_memtype_pgprot(const struct vidshare_device *vdev, pgprot_t prot);
+pgprot_t vidshare_memtype_of_pte(pte_t pte, pgprot_t prot);
+const char *vidshare_memtype_name(const struct vidshare_device *vdev, pgprot_t prot);
 
 /* quirks.c */
 extern const struct pci_device_id vidshare_pci_ids[];
