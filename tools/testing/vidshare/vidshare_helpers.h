@@ -408,6 +408,116 @@ static inline int pat_entries(uint64_t start, uint64_t end, const char *type)
 	return n;
 }
 
+/* One entry of x86 PAT's memtype list. */
+struct pat_ent {
+	unsigned long long start, end;	/* [start, end) */
+	char type[32];
+};
+
+/*
+ * The entries of x86 PAT's memtype list that overlap [start, end): at most
+ * @max of them in @e, their number as the result, or -errno.
+ */
+static inline int pat_overlapping(uint64_t start, uint64_t end, struct pat_ent *e, int max)
+{
+	unsigned long long s, stop;
+	char t[32], *line, *save = NULL;
+	ssize_t r;
+	int n = 0;
+
+	r = read_file(PAT_MEMTYPE_LIST, procbuf, sizeof(procbuf));
+	if (r < 0)
+		return r;
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* the list shows [start, end) */
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &stop, t) != 3)
+			continue;
+		if (s >= end || stop <= start)
+			continue;
+		if (n < max) {
+			e[n].start = s;
+			e[n].end = stop;
+			snprintf(e[n].type, sizeof(e[n].type), "%s", t);
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The kernel log from now on: a /dev/kmsg reader at its end, or -errno.
+ * kmsg_complaints() then reads what came since.
+ */
+static inline int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * What x86 PAT says when its bookkeeping goes wrong: a memory type freed
+ * twice or never reserved, reservations that conflict, mappings with a type
+ * other than the reserved one.
+ */
+static inline bool pat_complaint(const char *line)
+{
+	static const char *const what[] = {
+		"failed", "invalid memtype", "conflicting memory types", "map pfn",
+		"Incorrect memtype",
+	};
+	const char *pat = strstr(line, "x86/PAT: ");
+	size_t i;
+
+	for (i = 0; pat && i < sizeof(what) / sizeof(what[0]); i++)
+		if (strstr(pat, what[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Read the kernel log that came since kmsg_open(): the number of PAT
+ * complaints in it (the first in @first), or -EPIPE if records were lost
+ * before they could be read.
+ */
+static inline int kmsg_complaints(int fd, char *first, size_t size)
+{
+	char rec[2048];
+	int n = 0, lost = 0;
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, rec, sizeof(rec) - 1);
+		if (r < 0 && errno == EPIPE) {
+			lost = 1;	/* overwritten before we read it; go on */
+			continue;
+		}
+		if (r <= 0)
+			break;
+		rec[r] = '\0';
+		if (pat_complaint(rec) && !n++ && size) {
+			size_t len = strlen(rec) < size - 1 ? strlen(rec) : size - 1;
+
+			memcpy(first, rec, len);
+			first[len] = '\0';
+		}
+	}
+	return n ? n : lost ? -EPIPE : 0;
+}
+
+/*
+ * The memory type every share of an adapter has, as debugfs names it: its
+ * frame buffer is write-combining, or uncached-minus (uncached on I/O
+ * memory without a write-combining MTRR).
+ */
+static inline const char *adapter_memtype(const struct vidshare_info *info)
+{
+	return info->flags & VIDSHARE_INFO_WC ? "wc" : "uc-";
+}
+
 #define VIDSHARE_DEBUGFS	"/sys/kernel/debug/vidshare"
 
 /* One line of /sys/kernel/debug/vidshare/vidshareN/shares. */

@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -376,54 +378,149 @@ TEST_F(vidshare, share_distinct_offsets_map_distinct_bytes)
 	EXPECT_EQ(0, vs_unshare(self->fd, b.virtual_addr));
 }
 
-TEST_F(vidshare, share_uncached_maps_same_bytes)
+/*
+ * The frame buffer's PAT entries in [bar start, bar end): the one
+ * reservation a write-combining adapter holds for [fb, fb + fb_size), none
+ * for an uncached one. 0 if that is what PAT holds, else -1 (logged).
+ */
+static int check_adapter_pat(struct __test_metadata *_metadata, const struct vidshare_info *info,
+			     const char *when)
 {
-	const uint64_t off = 7 * self->page + 40;
-	struct vidshare_share uc, wc;
-	uint32_t seed = new_seed();
+	const bool wc = info->flags & VIDSHARE_INFO_WC;
+	uint64_t start, end;
+	struct pat_ent e[8];
+	int n, i;
+	bool ok;
 
-	ASSERT_EQ(0, vs_share(self->fd, off, 512, VIDSHARE_SHARE_UNCACHED, 0, &uc));
-	check_share_geometry(_metadata, &uc, off, 512);
-	ASSERT_EQ(0, vs_share(self->fd, off, 512, 0, 0, &wc));
-	fill(share_ptr(&uc), 512, seed);
-	EXPECT_EQ(-1, mismatch(share_ptr(&wc), 512, seed));
-	fill(share_ptr(&wc), 512, ~seed);
-	EXPECT_EQ(-1, mismatch(share_ptr(&uc), 512, ~seed));
-	EXPECT_EQ(0, vs_unshare(self->fd, uc.virtual_addr));
-	EXPECT_EQ(0, vs_unshare(self->fd, wc.virtual_addr));
+	if (bar_range(dev_path(), info->bar, &start, &end) || !start)
+		return -1;
+	n = pat_overlapping(start, end, e, 8);
+	if (wc)
+		ok = n == 1 && e[0].start == start && e[0].end == start + info->fb_size &&
+		     !strcmp(e[0].type, "write-combining");
+	else
+		ok = n == 0;
+	EXPECT_TRUE(ok) TH_LOG("%s: PAT should hold %s for the BAR at %#llx; it holds %d entries",
+			       when, wc ? "one write-combining reservation of fb_size" : "nothing",
+			       (unsigned long long)start, n);
+	for (i = 0; !ok && i < n && i < 8; i++)
+		TH_LOG("%s: PAT [%#llx-%#llx) %s", when, e[i].start, e[i].end, e[i].type);
+	return ok ? 0 : -1;
 }
 
-TEST_F(vidshare, share_cache_mode_wc_by_default_uc_on_request)
+TEST_F(vidshare, share_uncached_only_on_an_uncached_adapter)
 {
-	const uint64_t p = self->page, phys = bar_phys(dev_path(), self->info.bar);
-	const char *dflt = self->info.flags & VIDSHARE_INFO_WC ?
-			   "write-combining" : "uncached-minus";
-	const uint64_t a = phys + 40 * p, b = phys + 44 * p, c = phys + 48 * p;
-	struct vidshare_share wc, uc;
+	const uint64_t p = self->page, off = 7 * p + 40;
+	int rows = debugfs_count(dev_path(), getpid()), vmas = count_vmas();
+	struct vidshare_share uc, dflt;
+	uint32_t seed = new_seed();
+
+	if (self->info.flags & VIDSHARE_INFO_WC) {
+		/*
+		 * One memory type per adapter: an uncached share of a
+		 * write-combining frame buffer is refused, never quietly
+		 * write-combining, and leaves nothing behind.
+		 */
+		EXPECT_EQ(EOPNOTSUPP, vs_share(self->fd, off, 512, VIDSHARE_SHARE_UNCACHED, 0, &uc));
+		EXPECT_EQ(EOPNOTSUPP, vs_share(self->fd, off, 512, VIDSHARE_SHARE_UNCACHED |
+					       VIDSHARE_SHARE_READONLY, 0, &uc));
+		EXPECT_EQ(EOPNOTSUPP, mmap_errno(self->fd, 7 * p | VIDSHARE_MMAP_UNCACHED, p,
+						 PROT_READ, MAP_SHARED));
+		EXPECT_EQ(rows, debugfs_count(dev_path(), getpid()));
+		EXPECT_EQ(vmas, count_vmas());
+		return;
+	}
+	/* An uncached adapter: the flag asks for what every share has. */
+	ASSERT_EQ(0, vs_share(self->fd, off, 512, VIDSHARE_SHARE_UNCACHED, 0, &uc));
+	check_share_geometry(_metadata, &uc, off, 512);
+	ASSERT_EQ(0, vs_share(self->fd, off, 512, 0, 0, &dflt));
+	fill(share_ptr(&uc), 512, seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&dflt), 512, seed));
+	fill(share_ptr(&dflt), 512, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&uc), 512, ~seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, uc.virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, dflt.virtual_addr));
+}
+
+TEST_F(vidshare, pat_holds_one_entry_per_adapter_never_one_per_share)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s[40], whole;
 	volatile uint8_t *m;
+	struct share_row r;
+	int i;
 
 	if (access(PAT_MEMTYPE_LIST, R_OK))
 		SKIP(return, "no %s: the kernel has no PAT or no debugfs", PAT_MEMTYPE_LIST);
-	ASSERT_NE(0ULL, phys);
-	ASSERT_EQ(0, pat_entries(a, a + 2 * p, NULL));
-	ASSERT_EQ(0, pat_entries(b, b + 2 * p, NULL));
-	ASSERT_EQ(0, pat_entries(c, c + p, NULL));
+	ASSERT_EQ(0, check_adapter_pat(_metadata, &self->info, "before"));
 
-	ASSERT_EQ(0, vs_share(self->fd, 40 * p + 5, 2 * p - 10, 0, 0, &wc));
-	ASSERT_EQ(0, vs_share(self->fd, 44 * p, 2 * p, VIDSHARE_SHARE_UNCACHED, 0, &uc));
-	m = dev_mmap(self->fd, 48 * p | VIDSHARE_MMAP_UNCACHED, p, PROT_READ | PROT_WRITE);
+	/* The same page many times, overlapping views, the whole frame buffer. */
+	for (i = 0; i < 40; i++)
+		ASSERT_EQ(0, vs_share(self->fd, 40 * p + i, 1 + i * 100, i % 3 ?
+				      0 : VIDSHARE_SHARE_READONLY, 0, &s[i]));
+	ASSERT_EQ(0, vs_share(self->fd, 0, self->fb_size, 0, 0, &whole));
+	m = dev_mmap(self->fd, 40 * p, p, PROT_READ | PROT_WRITE);
 	ASSERT_TRUE(m != NULL);
-	EXPECT_EQ(1, pat_entries(a, a + 2 * p, dflt));
-	EXPECT_EQ(1, pat_entries(b, b + 2 * p, "uncached-minus"));
-	EXPECT_EQ(1, pat_entries(c, c + p, "uncached-minus"));
+	EXPECT_EQ(0, probe_write(m));
+	EXPECT_EQ(0, check_adapter_pat(_metadata, &self->info, "with 42 shares"));
 
-	/* Ending a share gives its memory type back. */
-	EXPECT_EQ(0, vs_unshare(self->fd, wc.virtual_addr));
-	EXPECT_EQ(0, vs_unshare(self->fd, uc.virtual_addr));
+	/* Each share has the adapter's memory type, which PAT gave it. */
+	ASSERT_EQ(0, debugfs_row(dev_path(), (uintptr_t)share_base(&s[1]), &r));
+	EXPECT_STREQ(adapter_memtype(&self->info), strchr(r.flags, ',') + 1);
+	ASSERT_EQ(0, debugfs_row(dev_path(), (uintptr_t)share_base(&whole), &r));
+	EXPECT_STREQ(adapter_memtype(&self->info), strchr(r.flags, ',') + 1);
+	ASSERT_EQ(0, debugfs_row(dev_path(), (uintptr_t)m, &r));
+	EXPECT_STREQ(adapter_memtype(&self->info), strchr(r.flags, ',') + 1);
+
+	for (i = 0; i < 40; i++)
+		EXPECT_EQ(0, vs_unshare(self->fd, s[i].virtual_addr));
+	EXPECT_EQ(0, vs_unshare(self->fd, whole.virtual_addr));
 	EXPECT_EQ(0, munmap((void *)m, p));
-	EXPECT_EQ(0, pat_entries(a, a + 2 * p, NULL));
-	EXPECT_EQ(0, pat_entries(b, b + 2 * p, NULL));
-	EXPECT_EQ(0, pat_entries(c, c + p, NULL));
+	EXPECT_EQ(0, check_adapter_pat(_metadata, &self->info, "after"));
+}
+
+/*
+ * Whatever one user shares, it cannot make another user's share fail: an
+ * opener that holds a share and asks for an uncached neighbour, then a
+ * second process that shares the whole frame buffer.
+ */
+TEST_F(vidshare, no_share_of_one_user_makes_another_users_share_fail)
+{
+	const uint64_t p = self->page;
+	const bool wc = self->info.flags & VIDSHARE_INFO_WC;
+	struct vidshare_share a, b;
+	int rc;
+	pid_t pid;
+
+	ASSERT_EQ(0, vs_share(self->fd, 50 * p, p, 0, 0, &a));
+	EXPECT_EQ(wc ? EOPNOTSUPP : 0, vs_share(self->fd, 51 * p, p, VIDSHARE_SHARE_UNCACHED,
+						0, &b));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct vidshare_share whole;
+		struct share_row r;
+		int fd = open_dev(O_RDWR);
+
+		if (fd < 0)
+			_exit(10);
+		if (vs_share(fd, 0, self->fb_size, 0, 0, &whole))
+			_exit(11);
+		if (probe_write(share_ptr(&whole) + 51 * p) ||
+		    probe_read(share_ptr(&whole) + self->fb_size - 1))
+			_exit(12);
+		if (debugfs_row(dev_path(), whole.virtual_addr, &r) ||
+		    strcmp(strchr(r.flags, ',') + 1, adapter_memtype(&self->info)))
+			_exit(13);
+		_exit(vs_unshare(fd, whole.virtual_addr) ? 14 : 0);
+	}
+	rc = wait_child(pid);
+	EXPECT_EQ(0, rc) TH_LOG("the other process's whole-frame-buffer share: step %d failed",
+				 rc - 10);
+	EXPECT_EQ(0, vs_unshare(self->fd, a.virtual_addr));
+	if (!wc)
+		EXPECT_EQ(0, vs_unshare(self->fd, b.virtual_addr));
 }
 
 /* 3. mmap(2) of the device */
@@ -449,23 +546,28 @@ TEST_F(vidshare, mmap_write_visible_through_share)
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 }
 
-TEST_F(vidshare, mmap_uncached_offset_maps_same_bytes)
+TEST_F(vidshare, mmap_uncached_offset_only_on_an_uncached_adapter)
 {
 	const uint64_t off = 31 * self->page;
-	volatile uint8_t *uc, *wc;
+	volatile uint8_t *uc, *dflt;
 	uint32_t seed = new_seed();
 
 	uc = dev_mmap(self->fd, off | VIDSHARE_MMAP_UNCACHED, self->page,
 		      PROT_READ | PROT_WRITE);
+	if (self->info.flags & VIDSHARE_INFO_WC) {
+		EXPECT_TRUE(uc == NULL);
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		return;
+	}
 	ASSERT_TRUE(uc != NULL);
-	wc = dev_mmap(self->fd, off, self->page, PROT_READ | PROT_WRITE);
-	ASSERT_TRUE(wc != NULL);
+	dflt = dev_mmap(self->fd, off, self->page, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(dflt != NULL);
 	fill(uc, self->page, seed);
-	EXPECT_EQ(-1, mismatch(wc, self->page, seed));
-	fill(wc, self->page, ~seed);
+	EXPECT_EQ(-1, mismatch(dflt, self->page, seed));
+	fill(dflt, self->page, ~seed);
 	EXPECT_EQ(-1, mismatch(uc, self->page, ~seed));
 	EXPECT_EQ(0, munmap((void *)uc, self->page));
-	EXPECT_EQ(0, munmap((void *)wc, self->page));
+	EXPECT_EQ(0, munmap((void *)dflt, self->page));
 }
 
 TEST_F(vidshare, mmap_ended_by_unshare_of_start_address)
@@ -1291,6 +1393,248 @@ TEST_F(vidshare, unshare_of_sealed_share_fails_eperm_and_keeps_it)
 	EXPECT_EQ(EPERM, vs_unshare(self->fd, s.virtual_addr));
 }
 
+TEST_F(vidshare, unshare_inside_a_sealed_share_fails_enoent)
+{
+	const uint64_t p = self->page;
+	struct vidshare_share s;
+
+	ASSERT_EQ(0, vs_share(self->fd, 24 * p + 8, 2 * p, 0, 0, &s));
+	if (syscall(__NR_mseal, share_base(&s), s.shared_size, 0)) {
+		ASSERT_EQ(ENOSYS, errno);
+		SKIP(return, "kernel without mseal(2)");
+	}
+	/* Not a share's address, sealed or not: no share of this address. */
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, s.virtual_addr + 1));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)share_base(&s)));
+	EXPECT_EQ(ENOENT, vs_unshare(self->fd, (uintptr_t)share_base(&s) + p));
+	EXPECT_EQ(EPERM, vs_unshare(self->fd, s.virtual_addr));
+}
+
+/* Turn vidshare's dev_dbg() lines off (a flood of refusals) or on again. */
+static void set_dyndbg(bool on)
+{
+	write_file("/sys/kernel/debug/dynamic_debug/control",
+		   on ? "module vidshare +p" : "module vidshare -p");
+}
+
+struct seal_race {
+	pthread_barrier_t go;
+	void *addr;
+	size_t len;
+	int sealed;		/* mseal(2)'s result: 0 or errno */
+};
+
+static void *seal_thread(void *arg)
+{
+	struct seal_race *r = arg;
+
+	pthread_barrier_wait(&r->go);
+	r->sealed = syscall(__NR_mseal, r->addr, r->len, 0) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * One round: SHARE, then UNSHARE while another thread seals the share.
+ * Either UNSHARE removed it (0: the range is free, no debugfs row), or it
+ * failed and the share is intact: mapped, its data there, no SIGBUS.
+ * Returns 0, or a code for what went wrong.
+ */
+static int seal_round(int fd, uint64_t off, uint32_t seed, int *unshared)
+{
+	struct seal_race r = {};
+	struct vidshare_share s;
+	struct share_row row;
+	pthread_t t;
+	int ret;
+
+	if (vs_share(fd, off, 64, 0, 0, &s))
+		return 1;
+	fill(share_ptr(&s), 64, seed);
+	r.addr = share_base(&s);
+	r.len = s.shared_size;
+	pthread_barrier_init(&r.go, NULL, 2);
+	if (pthread_create(&t, NULL, seal_thread, &r))
+		return 2;
+	pthread_barrier_wait(&r.go);
+	ret = vs_unshare(fd, s.virtual_addr);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&r.go);
+	if (!ret) {
+		*unshared += 1;
+		if (mincore_errno(s.virtual_addr) != ENOMEM)
+			return 3;	/* still mapped */
+		if (!debugfs_row(dev_path(), (uintptr_t)r.addr, &row))
+			return 4;	/* still listed */
+		return 0;
+	}
+	if (ret != EPERM || r.sealed)
+		return 5;		/* another error, or failed although not sealed */
+	if (probe_read(share_ptr(&s)) || probe_write(share_ptr(&s) + 32))
+		return 6;		/* the share lost its pages */
+	*(share_ptr(&s) + 32) = pattern_byte(seed, 32);
+	if (mismatch(share_ptr(&s), 64, seed) != -1)
+		return 7;
+	if (debugfs_row(dev_path(), (uintptr_t)r.addr, &row))
+		return 8;		/* no longer listed */
+	return vs_unshare(fd, s.virtual_addr) == EPERM ? 0 : 9;
+}
+
+/*
+ * UNSHARE is all or nothing, whatever another thread of the process does
+ * meanwhile: here it seals the share while UNSHARE runs. Sealed shares
+ * stay until exit, so each batch of rounds runs in a child of its own.
+ */
+TEST_F_TIMEOUT(vidshare, unshare_racing_mseal_removes_the_share_or_leaves_it_whole, 90)
+{
+	volatile int *unshared = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	const time_t end = time(NULL) + 20;
+	int batch, rounds = 0, rc = 0;
+	struct vidshare_share s;
+
+	ASSERT_NE(MAP_FAILED, (void *)unshared);
+	ASSERT_EQ(0, vs_share(self->fd, 0, 1, 0, 0, &s));
+	if (syscall(__NR_mseal, share_base(&s), s.shared_size, 0)) {
+		ASSERT_EQ(ENOSYS, errno);
+		SKIP(return, "kernel without mseal(2)");
+	}
+	set_dyndbg(false);
+	for (batch = 0; batch < 40 && !rc && time(NULL) < end; batch++) {
+		pid_t pid;
+
+		fflush(NULL);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int fd = open_dev(O_RDWR), i, u = 0, err = 0;
+
+			for (i = 0; i < 100 && !err && fd >= 0; i++)
+				err = seal_round(fd, (i % 64) * page_size(), new_seed(), &u);
+			*unshared += u;
+			_exit(fd < 0 ? 20 : err);
+		}
+		rc = wait_child(pid);
+		rounds += 100;
+		EXPECT_EQ(0, debugfs_count(dev_path(), pid));
+	}
+	set_dyndbg(true);
+	EXPECT_EQ(0, rc) TH_LOG("round failed with code %d (see seal_round())", rc);
+	/* Both outcomes must have happened, or the race was not run. */
+	EXPECT_LT(0, *unshared);
+	EXPECT_LT(*unshared, rounds);
+	ksft_print_msg("%d rounds, %d unshared, %d sealed first\n", rounds, *unshared,
+		       rounds - *unshared);
+}
+
+struct fixup_race {
+	int fd;
+	uint64_t addr;		/* the one page both threads map at */
+	volatile bool stop;
+	unsigned int remapped;	/* mmap(2)s thread B made at addr */
+	unsigned int wrong;	/* of those, UNSHAREs of B's own mmap that failed */
+	int wrong_err;
+};
+
+/*
+ * Thread B: once something (A's share) is mapped at the address, unmap it
+ * and mmap(2) the device there; let A run a moment, then UNSHARE the
+ * mapping at its start, which must work: a SHARE in flight in thread A
+ * must never hand it A's in-page offset.
+ */
+static void *remap_thread(void *arg)
+{
+	struct fixup_race *r = arg;
+	const size_t p = page_size();
+	void *m;
+	int err;
+
+	while (!r->stop) {
+		if (mincore_errno(r->addr)) {
+			usleep(20);
+			continue;
+		}
+		munmap((void *)(uintptr_t)r->addr, p);
+		m = mmap((void *)(uintptr_t)r->addr, p, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED_NOREPLACE, r->fd, 0);
+		if (m == MAP_FAILED)
+			continue;
+		r->remapped++;
+		usleep(200);
+		err = vs_unshare(r->fd, r->addr);
+		if (err) {
+			r->wrong++;
+			r->wrong_err = err;
+			munmap(m, p);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * SHARE records everything about a share inside ->mmap(), before any other
+ * thread can see the new mapping: thread A SHAREs a view with an in-page
+ * offset at a fixed address while thread B keeps unmapping that address
+ * (A's share, when A got there first) and mapping the device there itself.
+ * A never unmaps anything (an UNSHARE in flight may unmap whatever is at its
+ * address by then, as two racing munmap(2)s may), so B's UNSHARE of its
+ * own mapping must always find it.
+ *
+ * Both run on one CPU, A as SCHED_IDLE: when B wakes up, A is preempted at
+ * its next chance, and when B was waiting for the memory-map lock that A's
+ * vm_mmap() held, that chance is where SHARE once went back to the mapping
+ * to record the in-page offset: B then replaces A's share with its own
+ * before A gets there.
+ */
+TEST_F_TIMEOUT(vidshare, share_in_flight_never_marks_another_threads_mapping, 60)
+{
+	const uint64_t p = self->page, sub = 123;
+	struct fixup_race r = { .fd = self->fd };
+	const time_t end = time(NULL) + 10;
+	struct vidshare_share s;
+	struct sched_param param = {};
+	unsigned int shared = 0;
+	void *guard;
+	cpu_set_t cpu;
+	pthread_t t;
+	int err;
+
+	/*
+	 * A page between two reserved ones, so that no other mapping of the
+	 * process (a thread's stack, say) lands where B unmaps.
+	 */
+	guard = mmap(NULL, 3 * p, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, guard);
+	r.addr = (uintptr_t)guard + p;
+	ASSERT_EQ(0, munmap((void *)(uintptr_t)r.addr, p));
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpu);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
+	set_dyndbg(false);	/* a refusal a microsecond */
+	ASSERT_EQ(0, pthread_create(&t, NULL, remap_thread, &r));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_IDLE, &param));
+	while (time(NULL) < end) {
+		err = vs_share(self->fd, 5 * p + sub, 8, VIDSHARE_SHARE_FIXED, r.addr, &s);
+		if (err) {
+			EXPECT_EQ(EEXIST, err);
+			if (err != EEXIST)
+				break;
+			continue;
+		}
+		shared++;
+		EXPECT_EQ(r.addr + sub, s.virtual_addr);
+	}
+	r.stop = true;
+	pthread_join(t, NULL);
+	set_dyndbg(true);
+	munmap(guard, 3 * p);
+	EXPECT_EQ(0U, r.wrong) TH_LOG("%u of %u mmap(2)s could not be unshared at their start (%s)",
+				      r.wrong, r.remapped, strerror(r.wrong_err));
+	EXPECT_LT(0U, shared);
+	EXPECT_LT(0U, r.remapped);
+	ksft_print_msg("%u SHAREs by A, %u mmap(2)s by B\n", shared, r.remapped);
+	EXPECT_EQ(0, debugfs_count(dev_path(), getpid()));
+}
+
 TEST_F(vidshare, close_with_live_share_keeps_it_usable)
 {
 	const uint64_t p = self->page;
@@ -1425,10 +1769,21 @@ TEST_F(vidshare, passed_fd_shares_in_child_and_parent_sees_write)
 
 /* 9. What debugfs, sysfs and the log show; who may open */
 
+/* "ro," or "rw," and @memtype, as the debugfs list shows a share's flags. */
+static const char *row_flags(bool ro, const char *memtype)
+{
+	static char buf[4][16];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s,%s", ro ? "ro" : "rw", memtype);
+	return buf[i];
+}
+
 TEST_F(vidshare, debugfs_lists_every_share_with_owner_range_and_mode)
 {
 	const uint64_t p = self->page;
-	const bool wc = self->info.flags & VIDSHARE_INFO_WC;
+	const char *type = adapter_memtype(&self->info);
 	struct share_row ra, rb, rm;
 	struct vidshare_share a, b;
 	volatile uint8_t *m;
@@ -1437,7 +1792,7 @@ TEST_F(vidshare, debugfs_lists_every_share_with_owner_range_and_mode)
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, debugfs_count(dev_path(), getpid()));
 	ASSERT_EQ(0, vs_share(self->fd, 5 * p + 7, p, VIDSHARE_SHARE_READONLY, 0, &a));
-	ASSERT_EQ(0, vs_share(fd2, 9 * p, 3 * p, VIDSHARE_SHARE_UNCACHED, 0, &b));
+	ASSERT_EQ(0, vs_share(fd2, 9 * p, 3 * p, 0, 0, &b));
 	m = dev_mmap(self->fd, 20 * p, 2 * p, PROT_READ | PROT_WRITE);
 	ASSERT_TRUE(m != NULL);
 
@@ -1445,15 +1800,20 @@ TEST_F(vidshare, debugfs_lists_every_share_with_owner_range_and_mode)
 	ASSERT_EQ(0, debugfs_row(dev_path(), pg_down(a.virtual_addr), &ra));
 	EXPECT_EQ(2 * p, ra.size);
 	EXPECT_EQ(5 * p, ra.offset);
-	EXPECT_STREQ(wc ? "ro,wc" : "ro,uc", ra.flags);
+	/* SHARE filled the page tables: the memory type they got */
+	EXPECT_STREQ(row_flags(true, type), ra.flags);
 	ASSERT_EQ(0, debugfs_row(dev_path(), b.virtual_addr, &rb));
 	EXPECT_EQ(3 * p, rb.size);
 	EXPECT_EQ(9 * p, rb.offset);
-	EXPECT_STREQ("rw,uc", rb.flags);
+	EXPECT_STREQ(row_flags(false, type), rb.flags);
+	/* an mmap(2) gets its page tables at the first touch */
 	ASSERT_EQ(0, debugfs_row(dev_path(), (uintptr_t)m, &rm));
 	EXPECT_EQ(2 * p, rm.size);
 	EXPECT_EQ(20 * p, rm.offset);
-	EXPECT_STREQ(wc ? "rw,wc" : "rw,uc", rm.flags);
+	EXPECT_STREQ(row_flags(false, "-"), rm.flags);
+	EXPECT_EQ(0, probe_read(m + p));
+	ASSERT_EQ(0, debugfs_row(dev_path(), (uintptr_t)m, &rm));
+	EXPECT_STREQ(row_flags(false, type), rm.flags);
 	/* One id per open file. */
 	EXPECT_EQ(ra.file, rm.file);
 	EXPECT_NE(ra.file, rb.file);
@@ -1466,6 +1826,68 @@ TEST_F(vidshare, debugfs_lists_every_share_with_owner_range_and_mode)
 	EXPECT_EQ(1, debugfs_count(dev_path(), getpid()));
 	EXPECT_EQ(0, munmap(share_base(&b), 3 * p));
 	EXPECT_EQ(0, debugfs_count(dev_path(), getpid()));
+}
+
+/*
+ * The memory type debugfs shows is the one PAT has for the frame buffer:
+ * with PAT, a write-combining adapter's reservation, or PAT's default for
+ * I/O memory nobody reserved (uncached-minus).
+ */
+TEST_F(vidshare, debugfs_memtype_is_the_one_pat_gave)
+{
+	const uint64_t p = self->page;
+	uint64_t start, end;
+	struct vidshare_share s;
+	struct share_row r;
+	struct pat_ent e[4];
+	int n;
+
+	if (access(PAT_MEMTYPE_LIST, R_OK))
+		SKIP(return, "no %s: the kernel has no PAT or no debugfs", PAT_MEMTYPE_LIST);
+	ASSERT_EQ(0, bar_range(dev_path(), self->info.bar, &start, &end));
+	ASSERT_EQ(0, vs_share(self->fd, 60 * p, p, VIDSHARE_SHARE_READONLY, 0, &s));
+	ASSERT_EQ(0, debugfs_row(dev_path(), s.virtual_addr, &r));
+	n = pat_overlapping(start + 60 * p, start + 61 * p, e, 4);
+	if (!strcmp(r.flags, "ro,wc")) {
+		EXPECT_EQ(1, n);
+		EXPECT_STREQ("write-combining", e[0].type);
+	} else {
+		EXPECT_STREQ("ro,uc-", r.flags);
+		EXPECT_EQ(0, n);
+	}
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+/*
+ * Without PAT (nopat) write-combining comes from an MTRR that vidshare adds
+ * for the frame buffer: /proc/mtrr lists it while the adapter is bound.
+ */
+TEST_F(vidshare, without_pat_write_combining_comes_from_an_mtrr)
+{
+	unsigned long long base, size;
+	char *line, *save = NULL;
+	uint64_t start, end;
+	bool found = false;
+
+	if (!access(PAT_MEMTYPE_LIST, R_OK))
+		SKIP(return, "the kernel has PAT: no MTRR needed");
+	if (read_file("/proc/mtrr", procbuf, sizeof(procbuf)) < 0)
+		SKIP(return, "no /proc/mtrr: no MTRRs");
+	if (!(self->info.flags & VIDSHARE_INFO_WC))
+		SKIP(return, "an uncached adapter needs no MTRR");
+	ASSERT_EQ(0, bar_range(dev_path(), self->info.bar, &start, &end));
+	/* reg01: base=0x0fd000000 (4048MB), size=   16MB, count=1: write-combining */
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *b = strstr(line, "base=0x"), *z = strstr(line, "size=");
+
+		if (!b || !z || !strstr(line, "write-combining"))
+			continue;
+		base = strtoull(b + 5, NULL, 16);
+		size = strtoull(z + 5, NULL, 10) << (strstr(z, "MB") ? 20 : 10);
+		found |= base == start && size == self->info.fb_size;
+	}
+	EXPECT_TRUE(found) TH_LOG("no write-combining MTRR for [%#llx, +%#llx) in /proc/mtrr",
+				  (unsigned long long)start, (unsigned long long)self->info.fb_size);
 }
 
 /*
@@ -2257,6 +2679,57 @@ TEST_F_TIMEOUT(limits, unshare_time_does_not_grow_with_the_number_of_shares, 600
 	EXPECT_LT(ratio, 1.6);
 }
 
+/*
+ * Objects in use in the kmalloc caches that memory cgroups are charged for
+ * (kmalloc-cg-*, /proc/slabinfo), or -1 if the kernel has none.
+ */
+static long charged_kmalloc_objects(void)
+{
+	char *line, *save = NULL, name[64];
+	long objs, total = -1;
+
+	if (read_file("/proc/slabinfo", procbuf, sizeof(procbuf)) < 0)
+		return -1;
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%63s %ld", name, &objs) != 2 || strncmp(name, "kmalloc-cg-", 11))
+			continue;
+		total = (total < 0 ? 0 : total) + objs;
+	}
+	return total;
+}
+
+/*
+ * What a share costs the kernel is charged to the memory cgroup of the
+ * process that makes it (__GFP_ACCOUNT), like the VMA it comes with: a
+ * process cannot pin unaccounted kernel memory by sharing.
+ */
+TEST_F(limits, shares_are_charged_to_the_memory_cgroup)
+{
+	const int n = 2000;
+	struct vidshare_share *s = calloc(n, sizeof(*s));
+	long before, after;
+	int fd, i, made = 0;
+
+	ASSERT_TRUE(s != NULL);
+	if (charged_kmalloc_objects() < 0)
+		SKIP(return, "no kmalloc-cg caches in /proc/slabinfo: no memory cgroups");
+	ASSERT_EQ(0, set_max_shares(n + 16));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	before = charged_kmalloc_objects();
+	for (i = 0; i < n; i++)
+		made += !vs_share(fd, (i % 64) * self->page, 1, VIDSHARE_SHARE_READONLY, 0, &s[i]);
+	after = charged_kmalloc_objects();
+	for (i = 0; i < n; i++)
+		vs_unshare(fd, s[i].virtual_addr);
+	close(fd);
+	free(s);
+	EXPECT_EQ(n, made);
+	/* Per-CPU slabs count as full: allow for some slack. */
+	EXPECT_LE(n / 2, after - before)
+		TH_LOG("%d shares added %ld charged kmalloc objects", n, after - before);
+}
+
 TEST_F(limits, sixty_four_open_files_share_at_once)
 {
 	const uint64_t p = self->page;
@@ -2367,17 +2840,142 @@ TEST_F(revoke, revoke_share_and_mmap_access_raise_sigbus)
 
 TEST_F(revoke, revoke_gives_back_memory_types)
 {
-	const uint64_t p = self->page, phys = bar_phys(self->node, self->info.bar);
+	const uint64_t p = self->page;
+	const bool wc = self->info.flags & VIDSHARE_INFO_WC;
 	struct vidshare_share s;
+	uint64_t start, end;
+	struct pat_ent e[4];
 
 	if (access(PAT_MEMTYPE_LIST, R_OK))
 		SKIP(return, "no %s: the kernel has no PAT or no debugfs", PAT_MEMTYPE_LIST);
-	ASSERT_NE(0ULL, phys);
+	ASSERT_EQ(0, bar_range(self->node, self->info.bar, &start, &end));
+	ASSERT_NE(0ULL, start);
 	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 3 * p, 0, 0, &s));
-	ASSERT_EQ(1, pat_entries(phys + 12 * p, phys + 15 * p, NULL));
+	/* The adapter's one reservation, none for the share. */
+	ASSERT_EQ(wc ? 1 : 0, pat_overlapping(start, end, e, 4));
 	ASSERT_EQ(0, unbind_device(self->bdf));
-	EXPECT_EQ(0, pat_entries(phys + 12 * p, phys + 15 * p, NULL));
+	EXPECT_EQ(0, pat_overlapping(start, end, e, 4));
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, pat_overlapping(start, end, e, 4));
+}
+
+/* Does /proc/mtrr list a write-combining range that starts at @base? */
+static bool wc_mtrr_at(uint64_t base)
+{
+	char *line, *save = NULL, *b;
+
+	if (read_file("/proc/mtrr", procbuf, sizeof(procbuf)) < 0)
+		return false;
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		b = strstr(line, "base=0x");
+		if (b && strstr(line, "write-combining") && strtoull(b + 5, NULL, 16) == base)
+			return true;
+	}
+	return false;
+}
+
+TEST_F(revoke, revoke_removes_the_write_combining_mtrr)
+{
+	uint64_t start, end;
+
+	if (!access(PAT_MEMTYPE_LIST, R_OK))
+		SKIP(return, "the kernel has PAT: no MTRR needed");
+	if (!(self->info.flags & VIDSHARE_INFO_WC))
+		SKIP(return, "an uncached adapter needs no MTRR");
+	ASSERT_EQ(0, bar_range(self->node, self->info.bar, &start, &end));
+	ASSERT_TRUE(wc_mtrr_at(start));
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_FALSE(wc_mtrr_at(start));
+}
+
+/*
+ * One process of the race below: 64 one-page shares of the same page side
+ * by side, all unmapped by one munmap(2) the moment the parent announces
+ * an unbind in *@unbinds (or after 200 ms), the file closed; again and
+ * again, with a failing mremap(2) of each share if @mremap_too.
+ */
+static void __attribute__((noreturn)) map_unmap_loop(const char *bdf, time_t end,
+						     volatile int *unbinds, bool mremap_too)
+{
+	const size_t p = page_size();
+	char name[64], node[PATH_MAX];
+	uint64_t base, to;
+	int fd, i, seen;
+
+	while (time(NULL) < end) {
+		if (find_class_dev(bdf, name, sizeof(name))) {
+			usleep(1000);
+			continue;
+		}
+		snprintf(node, sizeof(node), "/dev/%s", name);
+		fd = open(node, O_RDWR);
+		if (fd < 0)
+			continue;
+		base = free_range(65);
+		to = base + 64 * p;
+		for (i = 0; i < 64; i++)
+			mmap((void *)(uintptr_t)(base + i * p), p, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+		for (i = 0; mremap_too && i < 64; i++)
+			mremap((void *)(uintptr_t)(base + i * p), p, p,
+			       MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(uintptr_t)to);
+		seen = *unbinds;
+		for (i = 0; i < 2000 && *unbinds == seen; i++)
+			usleep(100);
+		munmap((void *)(uintptr_t)base, 64 * p);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/*
+ * Revocation racing the owners' own unmaps must not free a memory type
+ * twice, or reserve one that conflicts: four processes map 64 shares of
+ * one page and unmap them in one call (one of them also has mremap(2)
+ * fail on each) as the adapter is unbound, bound again 30 ms later. PAT
+ * would complain in the kernel log ("freeing invalid memtype", "conflicting
+ * memory types", ...).
+ */
+TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
+{
+	volatile int *unbinds = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	const time_t end = time(NULL) + 15;
+	char node[PATH_MAX], first[512] = "";
+	pid_t pids[4];
+	int kmsg, i, binds = 0, n;
+
+	ASSERT_NE(MAP_FAILED, (void *)unbinds);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	set_dyndbg(false);
+	fflush(NULL);
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			map_unmap_loop(self->bdf, end, unbinds, i == 3);
+	}
+	while (time(NULL) < end) {
+		usleep(30 * 1000);
+		/* the owners unmap as the unbind zaps */
+		(*unbinds)++;
+		if (unbind_device(self->bdf))
+			break;
+		usleep(30 * 1000);
+		if (rebind_device(self->bdf, node, sizeof(node)))
+			break;
+		binds++;
+	}
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, wait_child(pids[i]));
+	set_dyndbg(true);
+	ASSERT_EQ(0, rebind_device(self->bdf, node, sizeof(node)));
+	EXPECT_LT(10, binds);
+	n = kmsg_complaints(kmsg, first, sizeof(first));
+	EXPECT_EQ(0, n) TH_LOG("%d PAT complaints, the first: %s", n, first);
+	close(kmsg);
+	ksft_print_msg("%d unbinds and binds\n", binds);
 }
 
 TEST_F(revoke, revoke_info_reports_revoked_flag)
