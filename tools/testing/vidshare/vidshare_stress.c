@@ -26,6 +26,15 @@
  * keeps a copy of what it wrote there, so concurrent writers cannot make
  * the verification flaky; reads may go anywhere.
  *
+ * Some SHARE and mmap(2) requests ask for an uncached mapping
+ * (VIDSHARE_SHARE_UNCACHED, VIDSHARE_MMAP_UNCACHED). The adapter has one
+ * memory type for all its shares: a write-combining adapter refuses them
+ * with EOPNOTSUPP, an uncached one maps them as any other. Whatever the
+ * requests, x86 PAT's memtype list must hold, in the adapter's BARs, only
+ * the adapter's own reservation of its frame buffer (write-combining
+ * adapters) and vidshare's mapping of a register BAR: no share has an
+ * entry, and no unbind leaves one behind.
+ *
  * The output is TAP: one test per operation class (no unexpected result,
  * and the class did succeed, or failed as it must, at least once), then
  * the op count, data, children, revocation and leak checks. The exit code
@@ -90,7 +99,7 @@
 #define MAX_SHARES		24	/* live shares one thread holds at most */
 #define MAX_FILES		8192	/* files one process opens over its life */
 #define MAX_PRINTS		200	/* UNEXPECTED lines printed at most */
-#define MAX_BARS		8
+#define MAX_BARS		32	/* memory BARs of every binding the run sees */
 #define SHARE_PAGES		4	/* largest writable share */
 #define BLOCK_PAGES		8	/* no share crosses a block */
 #define MOVE_PAGES		8	/* largest share mremap(2) tries to move */
@@ -102,13 +111,16 @@
 #define ADD(x, v)		__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST)
 
 /*
- * Results: 0 is success, an errno stands for itself, and three pseudo
- * results stand for what an access to a share can raise or find.
+ * Results: 0 is success, an errno below 59 stands for itself, EOPNOTSUPP
+ * (95) for R_EOPNOTSUPP in the place of EBFONT (59), which nothing here
+ * returns, and three pseudo results stand for what an access to a share
+ * can raise or find.
  */
+#define R_EOPNOTSUPP		59
 #define R_SIGSEGV		60
 #define R_SIGBUS		61
 #define R_MISMATCH		62
-#define R_OTHER			63	/* an errno >= 60, printed in full */
+#define R_OTHER			63	/* any other errno from 59 up */
 #define NR_RES			64
 #define B(r)			(1ULL << (r))
 #define OK			B(0)
@@ -192,9 +204,15 @@ struct stats {
 	uint64_t info_revoked;
 	uint64_t opens_after;	/* opens that worked after a revocation */
 	uint64_t shares_after;	/* SHARE/mmap that worked on such files */
+	uint64_t uc_ok;		/* uncached SHARE/mmap that worked */
+	uint64_t uc_refused;	/* uncached SHARE/mmap refused with EOPNOTSUPP */
 	int stop;		/* the workers are done: the unbinder stops */
 	int nbars;
-	uint64_t bars[MAX_BARS][2];
+	struct {
+		uint64_t start, end;	/* bus addresses [start, end) */
+		bool fb;		/* the frame-buffer BAR */
+	} bars[MAX_BARS];
+	uint64_t fb_phys;	/* the frame buffer of the last binding seen */
 };
 
 static struct stats *st;
@@ -221,6 +239,9 @@ static struct {
 
 static uint64_t page;
 static uint64_t fb_size;
+static bool wc;			/* the adapter is write-combining (VIDSHARE_INFO_WC) */
+static bool modes;		/* it has a mode interface: GET_MODE works */
+static unsigned int adapter_vendor = ADAPTER_VENDOR, adapter_device = ADAPTER_DEVICE;
 static uint64_t window;		/* bytes of the frame buffer each thread owns */
 static unsigned int max_shares;
 static struct timespec t_start;
@@ -330,6 +351,8 @@ static const char *res_name(int r)
 
 	if (!r)
 		return "OK";
+	if (r == R_EOPNOTSUPP)
+		return "EOPNOTSUPP";
 	if (r >= R_SIGSEGV && r < NR_RES)
 		return pseudo[r - R_SIGSEGV];
 	n = strerrorname_np(r);
@@ -340,7 +363,9 @@ static int res_of(int err)
 {
 	if (!err)
 		return 0;
-	return err > 0 && err < R_SIGSEGV ? err : R_OTHER;
+	if (err == EOPNOTSUPP)
+		return R_EOPNOTSUPP;
+	return err > 0 && err < R_EOPNOTSUPP ? err : R_OTHER;
 }
 
 /* One line, one write(2): lines of concurrent writers do not mix. */
@@ -450,7 +475,7 @@ static bool is_adapter(const char *pcidir)
 	snprintf(path, sizeof(path), "%s/device", pcidir);
 	if (read_str(path, buf, sizeof(buf)) || sscanf(buf, "%x", &d) != 1)
 		return false;
-	return v == ADAPTER_VENDOR && d == ADAPTER_DEVICE;
+	return v == adapter_vendor && d == adapter_device;
 }
 
 /* The PCI address of the adapter (by vendor:device), or false. */
@@ -477,41 +502,51 @@ static bool find_pci(char *bdf, size_t size)
 	return found;
 }
 
+/*
+ * Remember the memory BARs of the adapter behind @classdev, for the PAT
+ * check at the end, and where its frame buffer is now.
+ */
 static void note_bar(const char *classdev)
 {
 	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long start, end;
-	unsigned int bar;
-	int i, n;
+	unsigned long long start, end, flags;
+	unsigned int fb_bar;
+	int bar, i, n;
 
 	snprintf(path, sizeof(path), CLASS_DIR "/%s/fb_bar", classdev);
-	if (read_str(path, buf, sizeof(buf)) || sscanf(buf, "%u", &bar) != 1)
+	if (read_str(path, buf, sizeof(buf)) || sscanf(buf, "%u", &fb_bar) != 1)
 		return;
 	snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource", classdev);
 	if (read_str(path, buf, sizeof(buf)))
 		return;
-	for (i = 0; i < (int)bar && line; i++) {
+	for (bar = 0; bar < 6 && line; bar++) {
+		n = sscanf(line, "%llx %llx %llx", &start, &end, &flags);
 		line = strchr(line, '\n');
 		if (line)
 			line++;
-	}
-	if (!line || sscanf(line, "%llx %llx", &start, &end) != 2 || !start)
-		return;
-	n = READ_ONCE(st->nbars);
-	for (i = 0; i < n && i < MAX_BARS; i++)
-		if (st->bars[i][0] == start)
-			return;
-	i = ADD(st->nbars, 1) - 1;
-	if (i < MAX_BARS) {
-		st->bars[i][0] = start;
-		st->bars[i][1] = end + 1;
+		if (n != 3 || !start || !(flags & 0x200))	/* IORESOURCE_MEM */
+			continue;
+		if (bar == (int)fb_bar)
+			WRITE_ONCE(st->fb_phys, start);
+		n = READ_ONCE(st->nbars);
+		for (i = 0; i < n && i < MAX_BARS; i++)
+			if (st->bars[i].start == start)
+				break;
+		if (i < n)
+			continue;
+		i = ADD(st->nbars, 1) - 1;
+		if (i < MAX_BARS) {
+			st->bars[i].start = start;
+			st->bars[i].end = end + 1;
+			st->bars[i].fb = bar == (int)fb_bar;
+		}
 	}
 }
 
 /*
  * The device node of the adapter: the first vidshare class device whose
- * PCI function is 1234:1111 (the minor may change with every bind), or
- * --device without --revoke.
+ * PCI function is 1234:1111, or has the ids of --device (the minor may
+ * change with every bind), or --device without --revoke.
  */
 static bool find_node(char *node, size_t size)
 {
@@ -824,24 +859,11 @@ static uint64_t hole(uint64_t n)
 }
 
 /*
- * x86 PAT keeps one memory type per mapped physical range: a mapping over
- * ranges already mapped with two different types fails with EINVAL
- * (uapi.rst, "Choices where the contract is silent"). Shares never cross
- * a block of BLOCK_PAGES, and each block has a zone: write-combining
- * shares only, uncached shares only, or both (where that EINVAL is
- * expected). Other processes' and threads' shares cannot make the
- * outcome in the first two zones uncertain.
- */
-enum zone { Z_WC, Z_UC, Z_MIXED };
-
-static enum zone zone_of(uint64_t off)
-{
-	return (off / (BLOCK_PAGES * page)) % 3;
-}
-
-/*
- * A random view inside one block: writable ones in the own window,
- * read-only ones anywhere. Whether it is uncached follows the zone.
+ * A random view inside one block (BLOCK_PAGES; no share crosses one):
+ * writable ones in the own window, read-only ones anywhere. One in four
+ * asks to be uncached: on a write-combining adapter that is refused
+ * (EOPNOTSUPP) wherever the view lies and whatever else is mapped, since
+ * every share of an adapter has its one memory type.
  */
 static void pick_view(struct ctx *c, bool own, uint64_t *off, uint64_t *len, bool *uc)
 {
@@ -853,17 +875,18 @@ static void pick_view(struct ctx *c, bool own, uint64_t *off, uint64_t *len, boo
 	else
 		b = blk * rnd(c, fb_size / blk);
 	*off = b + rnd(c, blk - *len + 1);
-	switch (zone_of(b)) {
-	case Z_WC:
-		*uc = false;
-		break;
-	case Z_UC:
-		*uc = true;
-		break;
-	case Z_MIXED:
-		*uc = rnd(c, 2);
-		break;
-	}
+	*uc = !rnd(c, 4);
+}
+
+/* Count the outcome @r of an uncached SHARE or mmap(2). */
+static void uc_result(bool uc, int r)
+{
+	if (!uc)
+		return;
+	if (!r)
+		ADD(st->uc_ok, 1);
+	else if (r == R_EOPNOTSUPP)
+		ADD(st->uc_refused, 1);
 }
 
 static void shared_ok(int f)
@@ -886,17 +909,20 @@ static unsigned int mine(struct ctx *c, int f)
 }
 
 /*
- * SHARE. Expected:
- *   EACCES  writable share on an O_RDONLY file (before anything else);
- *   EEXIST  FIXED over one of our own live shares (always), or FIXED at a
- *           hole another thread took first (a race, allowed);
- *   ENOSPC  the file holds max_shares shares; required when this thread
- *           alone holds that many, allowed otherwise (the file is shared
- *           with other threads, children and other processes);
- *   ENODEV  --revoke only; required once the file is seen revoked;
- *   EINVAL  x86 PAT refuses a mapping over two memory types: only in the
- *           mixed zone (see zone_of()).
- * Success is refused once the file is seen revoked.
+ * SHARE. Expected, in this order of precedence:
+ *   EACCES      writable share on an O_RDONLY file (before anything else);
+ *   EEXIST      FIXED over one of our own live shares (always), or FIXED at
+ *               a hole another thread took first (a race, allowed): the
+ *               kernel's mmap(2) checks come before the driver's;
+ *   EOPNOTSUPP  UNCACHED on a write-combining adapter (also once revoked
+ *               or at max_shares: before ENODEV and ENOSPC);
+ *   ENODEV      --revoke only; required once the file is seen revoked;
+ *   ENOSPC      the file holds max_shares shares; required when this
+ *               thread alone holds that many and the file is not revoked,
+ *               allowed otherwise (the file is shared with other threads,
+ *               children and other processes).
+ * Success is refused once the file is seen revoked. UNCACHED on an
+ * uncached adapter changes nothing.
  */
 static void op_share(struct ctx *c, int fd, int f)
 {
@@ -935,6 +961,10 @@ static void op_share(struct ctx *c, int fd, int f)
 		allowed = B(EACCES);
 	} else if (over) {
 		allowed = B(EEXIST);
+	} else if (uc && wc) {
+		allowed = B(R_EOPNOTSUPP);
+		if (fixed)
+			allowed |= B(EEXIST);
 	} else {
 		allowed = B(ENOSPC);
 		if (mine(c, f) < max_shares && !seen_revoked(f))
@@ -945,10 +975,9 @@ static void op_share(struct ctx *c, int fd, int f)
 			allowed = B(ENODEV);
 		if (fixed)
 			allowed |= B(EEXIST);
-		if ((allowed & OK) && zone_of(off) == Z_MIXED)
-			allowed |= B(EINVAL);
 	}
 	r = ioctl(fd, VIDSHARE_IOC_SHARE, &req) ? res_of(errno) : 0;
+	uc_result(uc, r);
 	note(c, OP_SHARE, r, allowed,
 	     "fd %d file %d off %#llx size %#llx flags %#x addr %#llx mine %u revoked %d",
 	     fd, f, (unsigned long long)off, (unsigned long long)len, req.flags,
@@ -984,7 +1013,12 @@ static void op_share(struct ctx *c, int fd, int f)
 /*
  * mmap(2) of the device, MAP_SHARED, page-aligned offset, optionally with
  * VIDSHARE_MMAP_UNCACHED and MAP_FIXED_NOREPLACE. Expected as for SHARE,
- * except that EACCES comes from the kernel (PROT_WRITE on an O_RDONLY file).
+ * except that EACCES comes from the kernel (PROT_WRITE on an O_RDONLY
+ * file), after its EEXIST for MAP_FIXED_NOREPLACE over a mapping:
+ *   EACCES      PROT_WRITE on an O_RDONLY file (EEXIST first, if FIXED);
+ *   EOPNOTSUPP  VIDSHARE_MMAP_UNCACHED on a write-combining adapter
+ *               (EEXIST first, if FIXED), before ENODEV and ENOSPC;
+ *   ENODEV, ENOSPC, EEXIST and success as for SHARE.
  */
 static void op_mmap(struct ctx *c, int fd, int f)
 {
@@ -1009,6 +1043,10 @@ static void op_mmap(struct ctx *c, int fd, int f)
 		allowed = B(EACCES);
 		if (fixed)		/* the kernel looks for EEXIST first */
 			allowed |= B(EEXIST);
+	} else if (uc && wc) {
+		allowed = B(R_EOPNOTSUPP);
+		if (fixed)
+			allowed |= B(EEXIST);
 	} else {
 		allowed = B(ENOSPC);
 		if (mine(c, f) < max_shares && !seen_revoked(f))
@@ -1019,11 +1057,10 @@ static void op_mmap(struct ctx *c, int fd, int f)
 			allowed = B(ENODEV);
 		if (fixed)
 			allowed |= B(EEXIST);
-		if ((allowed & OK) && zone_of(off) == Z_MIXED)
-			allowed |= B(EINVAL);
 	}
 	p = mmap((void *)(uintptr_t)addr, len, prot, flags, fd, (off_t)o64);
 	r = p == MAP_FAILED ? res_of(errno) : 0;
+	uc_result(uc, r);
 	note(c, OP_MMAP, r, allowed,
 	     "fd %d file %d off %#llx len %#llx prot %d flags %#x addr %#llx mine %u revoked %d",
 	     fd, f, (unsigned long long)o64, (unsigned long long)len, prot, flags,
@@ -1058,15 +1095,20 @@ static void op_mmap(struct ctx *c, int fd, int f)
  *          with another bit above the frame buffer: EINVAL; length 0:
  *          EINVAL (kernel);
  *   ioctl: unknown number: ENOTTY.
+ * Half of the SHARE and mmap(2) requests ask to be uncached as well
+ * (VIDSHARE_SHARE_UNCACHED, VIDSHARE_MMAP_UNCACHED): the memory type is
+ * looked at only after all these, so the errors are the same on a
+ * write-combining adapter, not EOPNOTSUPP.
  */
 static void op_bad(struct ctx *c, int fd, int f)
 {
 	struct vidshare_share req = { .view_offset = 0, .view_size = page };
 	uint64_t o64 = 0, len = page;
 	int v = rnd(c, 12), prot = PROT_READ, flags = MAP_SHARED, want, r;
+	bool uc = rnd(c, 2);
 	void *p;
 
-	req.flags = VIDSHARE_SHARE_READONLY;
+	req.flags = VIDSHARE_SHARE_READONLY | (uc ? VIDSHARE_SHARE_UNCACHED : 0);
 	switch (v) {
 	case 0:
 		req.flags |= 1U << (3 + rnd(c, 29));
@@ -1123,6 +1165,8 @@ static void op_bad(struct ctx *c, int fd, int f)
 		return;
 	}
 	want = v == 7 ? EPERM : EINVAL;
+	if (uc)
+		o64 |= VIDSHARE_MMAP_UNCACHED;
 	p = mmap(NULL, len, prot, flags, fd, (off_t)o64);
 	r = p == MAP_FAILED ? res_of(errno) : 0;
 	note(c, OP_MMAP_BAD, r, B(want),
@@ -1496,9 +1540,10 @@ static void op_read(struct ctx *c, struct share *s)
 }
 
 /*
- * INFO always works. Its identity fields never change; REVOKED is set
- * only with --revoke, always once the file is surely revoked, and stays.
- * GET_MODE works until revocation, then fails with ENODEV.
+ * INFO always works. Its identity fields and its memory type (WC) never
+ * change; REVOKED is set only with --revoke, always once the file is
+ * surely revoked, and stays. GET_MODE works until revocation, then fails
+ * with ENODEV; without a mode interface it fails with EOPNOTSUPP, always.
  */
 static void op_info(struct ctx *c, int fd, int f)
 {
@@ -1514,10 +1559,10 @@ static void op_info(struct ctx *c, int fd, int f)
 	if (r)
 		return;
 	rev = info.flags & VIDSHARE_INFO_REVOKED;
-	if (info.api_version != VIDSHARE_API_VERSION || info.vendor != ADAPTER_VENDOR ||
-	    info.device != ADAPTER_DEVICE || info.fb_size != fb_size ||
+	if (info.api_version != VIDSHARE_API_VERSION || info.vendor != adapter_vendor ||
+	    info.device != adapter_device || info.fb_size != fb_size ||
 	    info.max_shares != max_shares || info.reserved[0] || info.reserved[1] ||
-	    info.reserved[2] || info.reserved[3] ||
+	    info.reserved[2] || info.reserved[3] || !(info.flags & VIDSHARE_INFO_WC) != !wc ||
 	    (info.flags & ~(VIDSHARE_INFO_WC | VIDSHARE_INFO_REVOKED)))
 		fail(c, OP_INFO, "fd %d: api %u id %04x:%04x fb_size %llu max_shares %u flags %#x",
 		     fd, info.api_version, info.vendor, info.device,
@@ -1539,6 +1584,8 @@ static void op_info(struct ctx *c, int fd, int f)
 	allowed = cfg.revoke ? OK | B(ENODEV) : OK;
 	if (rev || must)
 		allowed = B(ENODEV);
+	if (!modes)
+		allowed = B(R_EOPNOTSUPP);
 	r = ioctl(fd, VIDSHARE_IOC_GET_MODE, &mode) ? res_of(errno) : 0;
 	note(c, OP_GET_MODE, r, allowed, "fd %d file %d revoked %d", fd, f, rev);
 	if (r == ENODEV)
@@ -2146,14 +2193,49 @@ static void unbinder(void)
 /* The end: checks on the whole run                                     */
 /* ------------------------------------------------------------------ */
 
-/* After the rebinds, a new open shares, writes and reads back. */
+/*
+ * The flags column of the debugfs row of this process's share at @start on
+ * device node @node: 0, -ESRCH (no such row) or -errno (no list).
+ */
+static int debugfs_flags(const char *node, uint64_t start, char *flags, size_t size)
+{
+	const char *base = strrchr(node, '/');
+	unsigned long long a, sz, off;
+	char path[PATH_MAX + 64], line[256], fl[32];
+	unsigned int file;
+	int pid, ret = -ESRCH;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s/shares", base ? base + 1 : node);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "%u\t%d\t%llx\t%llx\t%llx\t%31s", &file, &pid, &a, &sz, &off,
+			   fl) != 6 || pid != getpid() || a != start)
+			continue;
+		snprintf(flags, size, "%s", fl);
+		ret = 0;
+	}
+	fclose(fp);
+	return ret;
+}
+
+/*
+ * After the rebinds, a new open shares, writes and reads back; debugfs
+ * lists the share with the adapter's memory type, read back from its
+ * page-table entries: "wc" on a write-combining adapter, "uc-"
+ * (uncached-minus) on an uncached one.
+ */
 static bool final_share(void)
 {
 	struct ctx c = { .name = "final" };
 	uint32_t pat = (uint32_t)cfg.seed;
 	struct vidshare_share req = { .view_offset = 3, .view_size = 2 * page };
+	const char *type = wc ? "wc" : "uc-";
+	char node[PATH_MAX], want[16], flags[32] = "";
 	uint64_t bad;
-	int fd, f, r;
+	int fd, f, r, d = -ENODEV;
 
 	if (!wait_for(adapter_bound, NULL, WAIT_MS))
 		return false;
@@ -2166,6 +2248,9 @@ static bool final_share(void)
 		uint8_t want[64];
 		int i;
 
+		if (find_node(node, sizeof(node)))
+			d = debugfs_flags(node, req.virtual_addr & ~(page - 1), flags,
+					  sizeof(flags));
 		for (i = 0; i < 64; i++)
 			want[i] = pat_byte(pat, 3 + i);
 		r = touch(p, 64, A_WRITE, pat, 3, NULL, &bad);
@@ -2176,18 +2261,40 @@ static bool final_share(void)
 	close(fd);
 	if (r)
 		out("# final share after the run: %s\n", res_name(res_of(r)));
+	snprintf(want, sizeof(want), "rw,%s", type);
+	if (!r && d != -ESRCH && d < 0) {
+		out("# final share after the run: no debugfs list (%s), its memory type is not checked\n",
+		    strerror(-d));
+	} else if (!r && (d || strcmp(flags, want))) {
+		out("# final share after the run: debugfs flags \"%s\", want \"%s\"\n",
+		    d ? "(not listed)" : flags, want);
+		r = EPROTO;
+	}
 	return !r;
 }
 
-/* x86 PAT entries left inside any BAR range the run used; -1 if unknown. */
-static int pat_left(char *first, size_t size)
+/*
+ * x86 PAT's memtype list against the memory BARs of every binding the run
+ * saw: the frame buffer of a write-combining adapter holds exactly one
+ * write-combining entry for exactly [fb_phys, fb_phys + fb_size), its own
+ * reservation, made at bind; an uncached adapter has none. The only other
+ * entry allowed in its BARs is vidshare's ioremap() of a whole register
+ * BAR (uncached-minus). A share's own entry, or one an unbind left
+ * behind, is an entry too many. Returns those entries, the first in
+ * @first, and in *@fb the reservations found; -1 if PAT's list is unknown.
+ */
+static int pat_check(char *first, size_t size, int *fb)
 {
 	static char buf[1 << 20];
 	unsigned long long s, e;
-	char *line, *save;
-	int fd, n = 0, i;
+	char *line, *save, type[32];
+	uint64_t fb_phys = READ_ONCE(st->fb_phys);
+	int fd, n = 0, i, nbars = READ_ONCE(st->nbars);
 	ssize_t len = 0, r;
 
+	*fb = 0;
+	if (nbars > MAX_BARS)
+		nbars = MAX_BARS;
 	fd = open(PAT_MEMTYPE_LIST, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -2196,14 +2303,23 @@ static int pat_left(char *first, size_t size)
 	close(fd);
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx]", &s, &e) != 2)
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e, type) != 3)
 			continue;
-		for (i = 0; i < READ_ONCE(st->nbars) && i < MAX_BARS; i++) {
-			if (s < st->bars[i][1] && e > st->bars[i][0]) {
-				if (!n++)
-					snprintf(first, size, "%s", line);
-			}
+		for (i = 0; i < nbars; i++)
+			if (s < st->bars[i].end && e > st->bars[i].start)
+				break;
+		if (i == nbars)
+			continue;	/* not the adapter's */
+		if (wc && s == fb_phys && e == fb_phys + fb_size &&
+		    !strcmp(type, "write-combining")) {
+			++*fb;
+			continue;
 		}
+		if (!st->bars[i].fb && s == st->bars[i].start && e == st->bars[i].end &&
+		    !strcmp(type, "uncached-minus"))
+			continue;
+		if (!n++)
+			snprintf(first, size, "%s", line);
 	}
 	return n;
 }
@@ -2261,7 +2377,8 @@ static int report(bool final_ok, double secs)
 {
 	uint64_t total_ops = 0, ok_n, err_n, unexp;
 	char line[768], first[512];
-	int op, r, n, ntests = NR_OPS + 6;
+	int op, r, n, fb, ntests = NR_OPS + 7;
+	bool must_ok;
 
 	/* the unbinder's tests exist only when there is one */
 	for (op = 0; op < NR_OPS; op++)
@@ -2293,9 +2410,11 @@ static int report(bool final_ok, double secs)
 				tap(false, ops[op].name, "ran without --unbind:%s", line);
 			continue;
 		}
-		tap(!unexp && (ops[op].must_ok ? ok_n : err_n) > 0, ops[op].name,
+		/* without a mode interface GET_MODE must fail (EOPNOTSUPP) */
+		must_ok = ops[op].must_ok && (op != OP_GET_MODE || modes);
+		tap(!unexp && (must_ok ? ok_n : err_n) > 0, ops[op].name,
 		    "%s;%s unexpected %llu", len ? line + 1 : "never ran",
-		    ops[op].must_ok ? "" : " (refusals expected)", (unsigned long long)unexp);
+		    must_ok ? "" : " (refusals expected)", (unsigned long long)unexp);
 	}
 	n = READ_ONCE(st->ops_done);
 	tap(cfg.ops ? (uint64_t)n >= cfg.ops : n > 0, "ops_ran",
@@ -2308,6 +2427,10 @@ static int report(bool final_ok, double secs)
 	tap(st->children > 0 && !st->children_bad, "children",
 	    "%llu children reaped, %llu ended badly", (unsigned long long)st->children,
 	    (unsigned long long)st->children_bad);
+	tap(wc ? st->uc_refused && !st->uc_ok : st->uc_ok && !st->uc_refused, "uncached",
+	    "%s adapter: %llu uncached SHARE and mmap(2) worked, %llu were refused with EOPNOTSUPP",
+	    wc ? "a write-combining" : "an uncached", (unsigned long long)st->uc_ok,
+	    (unsigned long long)st->uc_refused);
 	if (cfg.revoke && cfg.unbind_ms) {
 		uint64_t sigbus = 0, enodev = 0;
 
@@ -2326,13 +2449,13 @@ static int report(bool final_ok, double secs)
 		tap(final_ok, "share_after_run", "a new open shares, writes and reads back: %s",
 		    final_ok ? "works" : "FAILED");
 	}
-	n = pat_left(first, sizeof(first));
+	n = pat_check(first, sizeof(first), &fb);
 	if (n < 0)
 		tap_skip("pat_memtype_clean", "no " PAT_MEMTYPE_LIST);
 	else
-		tap(!n && st->nbars, "pat_memtype_clean",
-		    "%d PAT entries left in %d BAR ranges%s%s", n, st->nbars, n ? ", first: " : "",
-		    n ? first : "");
+		tap(!n && fb == (wc ? 1 : 0) && st->nbars, "pat_memtype_clean",
+		    "%d write-combining reservations of the frame buffer (want %d), %d other PAT entries in %d BAR ranges%s%s",
+		    fb, wc ? 1 : 0, n, st->nbars, n ? ", first: " : "", n ? first : "");
 	n = debugfs_left(first, sizeof(first));
 	if (n < 0)
 		tap_skip("debugfs_shares_empty", "no " DEBUGFS_DIR "/*/shares");
@@ -2391,6 +2514,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = probe_handler };
 	char node[PATH_MAX], old_max[32] = "", buf[32];
 	struct vidshare_info info;
+	struct vidshare_mode mode;
 	pid_t pids[64], unb = 0;
 	uint64_t progress = 0;
 	bool final_ok = true;
@@ -2457,9 +2581,20 @@ int main(int argc, char **argv)
 		perror("mmap");
 		return 1;
 	}
+	/* --device: its adapter, found again by its ids after every rebind */
+	if (cfg.device) {
+		fd = open(cfg.device, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, VIDSHARE_IOC_INFO, &info)) {
+			out("Bail out! %s: %s\n", cfg.device, strerror(errno));
+			return 1;
+		}
+		close(fd);
+		adapter_vendor = info.vendor;
+		adapter_device = info.device;
+	}
 	if (!find_node(node, sizeof(node))) {
 		out("Bail out! no vidshare device bound to a %04x:%04x adapter\n",
-		    ADAPTER_VENDOR, ADAPTER_DEVICE);
+		    adapter_vendor, adapter_device);
 		return 1;
 	}
 	fd = open(node, O_RDONLY | O_CLOEXEC);
@@ -2467,7 +2602,14 @@ int main(int argc, char **argv)
 		out("Bail out! %s: %s\n", node, strerror(errno));
 		return 1;
 	}
+	ret = ioctl(fd, VIDSHARE_IOC_GET_MODE, &mode) ? errno : 0;
 	close(fd);
+	if (ret && ret != EOPNOTSUPP) {
+		out("Bail out! GET_MODE on %s: %s\n", node, strerror(ret));
+		return 1;
+	}
+	modes = !ret;
+	wc = info.flags & VIDSHARE_INFO_WC;
 	fb_size = info.fb_size;
 	max_shares = info.max_shares;
 	window = fb_size / (cfg.procs * cfg.threads) / (BLOCK_PAGES * page) *
@@ -2481,6 +2623,8 @@ int main(int argc, char **argv)
 	    node, (unsigned long long)fb_size, cfg.procs, cfg.threads,
 	    (unsigned long long)(window >> 10));
 	out("# seed %llu\n", (unsigned long long)cfg.seed);
+	out("# adapter %04x:%04x: %s, %s mode interface\n", adapter_vendor, adapter_device,
+	    wc ? "write-combining" : "uncached", modes ? "a" : "no");
 	if (cfg.max_shares) {
 		snprintf(buf, sizeof(buf), "%u\n", cfg.max_shares);
 		if (read_str(MAX_SHARES_PARAM, old_max, sizeof(old_max)) ||
