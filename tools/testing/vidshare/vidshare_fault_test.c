@@ -22,13 +22,16 @@
  * code and the caches, so that faulting in the test's own pages cannot
  * count as injection points, and checks what the operation leaves normally.
  *
- * The tests, and the errnos each accepts under injection:
+ * The tests, and the errnos each accepts under injection. fault.X is the
+ * one test of the fixture "fault", one_fault_at_a_time, in its variant X:
+ * the loop above for operation X.
  *
  * fault.open_node: ENOMEM (struct file, path lookup, vidshare's per-file
  *	state). The new file must work (INFO, SHARE, UNSHARE); a failed open
  *	leaves no file descriptor.
  * fault.info, fault.get_mode, fault.set_mode: none. INFO "always works";
- *	the mode ioctls only touch registers.
+ *	the mode ioctls only touch registers (they are skipped on an adapter
+ *	without a mode interface).
  * fault.share, share_fixed_at_free_address, share_readonly,
  * share_unaligned_view: ENOMEM (vm_mmap(): VMA, maple tree; vidshare's share
  *	record). A failed FIXED SHARE leaves its range free. A fault in the
@@ -111,6 +114,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,17 +128,7 @@
 
 #include <linux/vidshare.h>
 
-/*
- * The harness itself trips -Wextra: an unused handler argument, and a local
- * of its TEST_F() wrapper that GCC thinks setjmp() may clobber.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wclobbered"
-#endif
+#include "vidshare_harness.h"
 /* The callbacks of struct fault_op do not all need all their arguments. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
@@ -245,6 +239,23 @@ static const char *fault_knob_problem(char *msg, size_t size)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * This thread's fail-nth, for the setup of a fixture, once the guest's
+ * knobs are checked; -ENOENT (the test is skipped) on a kernel without
+ * fault injection.
+ */
+static int fail_nth_setup(struct __test_metadata *_metadata)
+{
+	char msg[512];
+	int fail = fail_nth_open();
+
+	if (fail == -ENOENT)
+		SKIP(return fail, "no /proc/self/task/TID/fail-nth: the kernel has no CONFIG_FAULT_INJECTION");
+	ASSERT_LE(0, fail) TH_LOG("cannot open fail-nth: %s", strerror(-fail));
+	ASSERT_EQ(NULL, fault_knob_problem(msg, sizeof(msg))) TH_LOG("%s", msg);
+	return fail;
 }
 
 /* ------------------------------------------------------------------ */
@@ -410,42 +421,17 @@ static const int accept_none[] = { 0 };
 /* An allocation that failed: the errno every allocation failure gives. */
 static const int accept_enomem[] = { ENOMEM, 0 };
 
-/*
- * The adapter under test: its PCI address in @bdf and its node in @node.
- * $VIDSHARE_PCI, else the adapter behind $VIDSHARE_DEV, else the first
- * vidshare adapter (an earlier rebind may have given it another minor).
- */
-static int find_adapter(char *bdf, size_t bdf_size, char *node, size_t node_size)
-{
-	const char *path = dev_path(), *base = strrchr(path, '/'), *pci = getenv("VIDSHARE_PCI");
-	char name[64];
-
-	base = base ? base + 1 : path;
-	if (pci && *pci) {
-		snprintf(bdf, bdf_size, "%s", pci);
-		return rebind_device(bdf, node, node_size);
-	}
-	if (!class_dev_bdf(base, bdf, bdf_size)) {
-		snprintf(node, node_size, "%s", path);
-		return 0;
-	}
-	if (find_class_dev(NULL, name, sizeof(name)))
-		return -ENOENT;
-	snprintf(node, node_size, "/dev/%s", name);
-	return class_dev_bdf(name, bdf, bdf_size);
-}
-
 /* ------------------------------------------------------------------ */
 /* The injection loop                                                   */
 /* ------------------------------------------------------------------ */
 
 /*
- * One operation: @prepare sets up what it needs (no injection), @run does
- * it and nothing else that could allocate or fault (0 or its errno),
- * @done checks what it left, retries it after a failure, and undoes it.
+ * One kind of operation: @prepare sets up what it needs (no injection),
+ * @run does it and nothing else that could allocate or fault (0 or its
+ * errno), @done checks what it left, retries it after a failure, and
+ * undoes it.
  */
 struct fault_op {
-	const char *name;
 	const int *accept;	/* errnos allowed under injection, 0-terminated */
 	void (*prepare)(struct __test_metadata *_metadata, void *fx, void *st);
 	int (*run)(void *fx, void *st);
@@ -454,10 +440,10 @@ struct fault_op {
 };
 
 /*
- * Run @op under fault n = 0 (none), 1, 2, ... until no fault is injected;
- * its number of injection points.
+ * Run @op, called @name in the logs, under fault n = 0 (none), 1, 2, ...
+ * until no fault is injected; its number of injection points.
  */
-static unsigned int fault_loop(struct __test_metadata *_metadata, int fail,
+static unsigned int fault_loop(struct __test_metadata *_metadata, int fail, const char *name,
 			       const struct fault_op *op, void *fx, void *st)
 {
 	unsigned int n, failed = 0, worked = 0, bad = 0, nr_errnos = 0, i;
@@ -468,7 +454,7 @@ static unsigned int fault_loop(struct __test_metadata *_metadata, int fail,
 	int err, fired, entry_code = _metadata->exit_code;
 	bool any_bad = false;
 
-	cur_op = op->name;
+	cur_op = name;
 	for (n = 0; ; n++) {
 		ASSERT_GT(FAIL_NTH_MAX, n) OP_LOG("still injecting faults");
 		cur_n = n;
@@ -503,16 +489,16 @@ static unsigned int fault_loop(struct __test_metadata *_metadata, int fail,
 			any_bad = true;
 		if (_metadata->exit_code != KSFT_PASS && ++bad >= MAX_BAD_ITERATIONS) {
 			OP_LOG("giving up after %u iterations that failed a check", bad);
-			COUNT_MSG("%s: gave up at fault %u\n", op->name, n);
+			COUNT_MSG("%s: gave up at fault %u\n", name, n);
 			break;
 		}
 		if (n && !fired)
 			break;
 	}
 	COUNT_MSG("%s: %u injection points (%u: failed cleanly, %u: worked anyway)\n",
-		  op->name, n - 1, failed, worked);
+		  name, n - 1, failed, worked);
 	for (i = 0; i < nr_errnos; i++)
-		COUNT_MSG("%s:   errno %d (%s) %u times\n", op->name, errnos[i].err,
+		COUNT_MSG("%s:   errno %d (%s) %u times\n", name, errnos[i].err,
 			  strerror(errnos[i].err), errnos[i].count);
 	_metadata->exit_code = any_bad ? KSFT_FAIL : entry_code;
 	cur_op = "teardown";
@@ -520,7 +506,7 @@ static unsigned int fault_loop(struct __test_metadata *_metadata, int fail,
 }
 
 /* ------------------------------------------------------------------ */
-/* Fixture "fault": one O_RDWR open of the adapter                       */
+/* Fixture "fault": one O_RDWR open of the adapter, an op per variant */
 /* ------------------------------------------------------------------ */
 
 FIXTURE(fault) {
@@ -536,18 +522,37 @@ FIXTURE(fault) {
 	struct vidshare_mode mode0;	/* its mode before the test */
 };
 
+/*
+ * What sets an operation apart from the others that share its callbacks;
+ * they find it in their struct op_state.
+ */
+struct op_args {
+	unsigned long cmd;	/* INFO, GET_MODE, SET_MODE: the ioctl */
+	size_t recorded;	/* INFO, GET_MODE: where setup put what it reports */
+	struct {		/* SHARE: the view (pages plus bytes), the flags */
+		uint64_t off_pages, off_bytes, size_pages, size_bytes;
+		__u32 flags;
+	} view;
+	bool by_munmap;		/* unshare with munmap(2), not UNSHARE */
+	bool write;		/* first touch by a write */
+};
+
+/* Each variant is an operation, and fault.VARIANT.one_fault_at_a_time runs it. */
+FIXTURE_VARIANT(fault) {
+	const char *name;	/* of the operation, in the logs */
+	const struct fault_op *op;
+	bool needs_modes;	/* skipped on an adapter without a mode interface */
+	struct op_args args;
+};
+
 /* Setup of the "fault" fixture, also that of "nomem" (which embeds it). */
 static void fault_open(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self)
 {
-	char msg[512];
-
 	self->fd = -1;
 	self->page = page_size();
-	self->fail = fail_nth_open();
-	if (self->fail == -ENOENT)
-		SKIP(return, "no /proc/self/task/TID/fail-nth: the kernel has no CONFIG_FAULT_INJECTION");
-	ASSERT_LE(0, self->fail) TH_LOG("cannot open fail-nth: %s", strerror(-self->fail));
-	ASSERT_EQ(NULL, fault_knob_problem(msg, sizeof(msg))) TH_LOG("%s", msg);
+	self->fail = fail_nth_setup(_metadata);
+	if (self->fail < 0)
+		return;
 	ASSERT_EQ(0, find_adapter(self->bdf, sizeof(self->bdf), self->node, sizeof(self->node)))
 		TH_LOG("no vidshare adapter");
 	self->fd = open(self->node, O_RDWR | O_CLOEXEC);
@@ -589,6 +594,20 @@ static void check_clean(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *
 	EXPECT_EQ(0, debugfs_count(self->node, getpid())) OP_LOG("a share is left behind");
 	EXPECT_EQ(0, dev_vmas(self->node)) OP_LOG("a mapping of the device is left behind");
 	pat_check(_metadata, self->pat);
+}
+
+/*
+ * @run failed under injection: it must have left nothing behind, and work
+ * again without injection.
+ */
+static void retry_clean(struct __test_metadata *_metadata, void *fx, void *stp,
+			int (*run)(void *fx, void *st))
+{
+	int err;
+
+	check_clean(_metadata, fx);
+	err = run(fx, stp);
+	ASSERT_EQ(0, err) OP_LOG("fails again without injection: %s", strerror(err));
 }
 
 /*
@@ -660,18 +679,19 @@ static void check_share(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *
 
 /* Per-operation state. */
 struct op_state {
+	struct op_args a;		/* of the operation */
 	struct vidshare_share req;	/* a SHARE request */
 	struct vidshare_share s;	/* what SHARE made of it */
 	volatile uint8_t *m;		/* an mmap(2) of the device */
 	uint64_t off;			/* its offset */
 	size_t len;			/* its length */
-	bool write;			/* first touch by a write */
-	bool by_munmap;			/* unshare with munmap(2), not UNSHARE */
 	uint32_t seed;
 	int fd2;
 	int fds;			/* open files before the operation */
-	struct vidshare_info info;
-	struct vidshare_mode mode;
+	union {				/* the argument of the ioctl a.cmd */
+		struct vidshare_info info;
+		struct vidshare_mode mode;
+	} arg;
 	struct sigaction old_segv, old_bus;
 };
 
@@ -705,9 +725,7 @@ static void open_done(struct __test_metadata *_metadata, void *fx, void *stp, in
 
 	if (err) {
 		EXPECT_EQ(st->fds, count_fds()) OP_LOG("a failed open left a file");
-		check_clean(_metadata, self);
-		st->fd2 = open(self->node, O_RDWR | O_CLOEXEC);
-		ASSERT_LE(0, st->fd2) OP_LOG("open fails again without injection");
+		retry_clean(_metadata, fx, stp, open_run);
 	}
 	/* The new file is a whole one: INFO, SHARE and UNSHARE work on it. */
 	EXPECT_EQ(st->fds + 1, count_fds());
@@ -722,59 +740,60 @@ static void open_done(struct __test_metadata *_metadata, void *fx, void *stp, in
 	check_clean(_metadata, self);
 }
 
-TEST_F(fault, open_node)
-{
-	static const struct fault_op op = {
-		.name = "open", .accept = accept_enomem,
-		.prepare = open_prepare, .run = open_run, .done = open_done,
-	};
-	struct op_state st;
+/*
+ * INFO and GET_MODE need nothing but an open file, always work, and must
+ * report what they reported at setup.
+ */
 
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-/* INFO: needs nothing but an open file, always works. */
-
-static void info_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
+static void query_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
 {
 	struct op_state *st = stp;
 
-	memset(&st->info, 0xa5, sizeof(st->info));
+	memset(&st->arg, 0xa5, _IOC_SIZE(st->a.cmd));
 }
 
-static int info_run(void *fx, void *stp)
+/* The ioctl a.cmd with st->arg: INFO, GET_MODE and SET_MODE. */
+static int ioctl_run(void *fx, void *stp)
 {
 	FIXTURE_DATA(fault) *self = fx;
 	struct op_state *st = stp;
 
-	return ioctl(self->fd, VIDSHARE_IOC_INFO, &st->info) ? errno : 0;
+	return vs_ioctl(self->fd, st->a.cmd, &st->arg);
 }
 
-static void info_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
-		      bool injected)
+static void query_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
+		       bool injected)
 {
 	FIXTURE_DATA(fault) *self = fx;
 	struct op_state *st = stp;
 
 	if (!err) {
-		EXPECT_EQ(0, memcmp(&st->info, &self->info, sizeof(st->info)))
-			OP_LOG("INFO reports something else");
+		EXPECT_EQ(0, memcmp(&st->arg, (char *)self + st->a.recorded, _IOC_SIZE(st->a.cmd)))
+			OP_LOG("%s reports something else than at setup", cur_op);
 	}
 	check_clean(_metadata, self);
 }
 
-TEST_F(fault, info)
+/* SHARE of the view in a.view */
+
+static void share_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
 {
-	static const struct fault_op op = {
-		.name = "INFO", .accept = accept_none,
-		.prepare = info_prepare, .run = info_run, .done = info_done,
-	};
-	struct op_state st;
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+	const uint64_t p = self->page;
+	uint64_t free4m;
 
-	fault_loop(_metadata, self->fail, &op, self, &st);
+	memset(&st->req, 0, sizeof(st->req));
+	st->req.view_offset = st->a.view.off_pages * p + st->a.view.off_bytes;
+	st->req.view_size = st->a.view.size_pages * p + st->a.view.size_bytes;
+	st->req.flags = st->a.view.flags;
+	if (st->req.flags & VIDSHARE_SHARE_FIXED) {
+		/* a free address two pages below a 2 MiB boundary */
+		free4m = free_range(2 * SZ_2M / p);
+		ASSERT_NE(0ULL, free4m);
+		st->req.requested_addr = ((free4m + p + SZ_2M - 1) & ~(SZ_2M - 1)) - 2 * p;
+	}
 }
-
-/* SHARE */
 
 static int share_run(void *fx, void *stp)
 {
@@ -782,7 +801,7 @@ static int share_run(void *fx, void *stp)
 	struct op_state *st = stp;
 
 	st->s = st->req;
-	return ioctl(self->fd, VIDSHARE_IOC_SHARE, &st->s) ? errno : 0;
+	return vs_share_raw(self->fd, &st->s);
 }
 
 static void share_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
@@ -792,103 +811,18 @@ static void share_done(struct __test_metadata *_metadata, void *fx, void *stp, i
 	struct op_state *st = stp;
 
 	if (err) {
-		check_clean(_metadata, self);
 		if (st->req.flags & VIDSHARE_SHARE_FIXED) {
 			/* the requested range is still free */
 			EXPECT_EQ(ENOMEM, mincore_errno(st->req.requested_addr));
 			EXPECT_EQ(ENOMEM, mincore_errno(st->req.requested_addr +
 							pg_up(st->req.view_size) - 1));
 		}
-		st->s = st->req;
-		ASSERT_EQ(0, vs_share_raw(self->fd, &st->s))
-			OP_LOG("SHARE fails again without injection");
+		retry_clean(_metadata, fx, stp, share_run);
 		injected = false;
 	}
 	check_share(_metadata, self, &st->req, &st->s, injected);
 	EXPECT_EQ(0, vs_unshare(self->fd, st->s.virtual_addr));
 	check_clean(_metadata, self);
-}
-
-static void share_test(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
-		       const char *name, void (*prepare)(struct __test_metadata *, void *, void *))
-{
-	const struct fault_op op = {
-		.name = name, .accept = accept_enomem,
-		.prepare = prepare, .run = share_run, .done = share_done,
-	};
-	struct op_state st;
-
-	memset(&st, 0, sizeof(st));
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-/* Plain: a view longer than 2 MiB, so the fill needs more than one page table. */
-static void share_plain_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	memset(&st->req, 0, sizeof(st->req));
-	st->req.view_offset = 0;
-	st->req.view_size = SZ_2M + 2 * self->page;
-}
-
-TEST_F(fault, share)
-{
-	share_test(_metadata, self, "SHARE", share_plain_prepare);
-}
-
-/* FIXED at a free address whose four pages straddle a 2 MiB boundary. */
-static void share_fixed_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-	uint64_t free4m = free_range(2 * SZ_2M / self->page);
-
-	ASSERT_NE(0ULL, free4m);
-	memset(&st->req, 0, sizeof(st->req));
-	st->req.view_offset = 9 * self->page;
-	st->req.view_size = 4 * self->page;
-	st->req.flags = VIDSHARE_SHARE_FIXED;
-	st->req.requested_addr = ((free4m + self->page + SZ_2M - 1) & ~(SZ_2M - 1)) -
-				 2 * self->page;
-}
-
-TEST_F(fault, share_fixed_at_free_address)
-{
-	share_test(_metadata, self, "SHARE FIXED", share_fixed_prepare);
-}
-
-static void share_readonly_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	memset(&st->req, 0, sizeof(st->req));
-	st->req.view_offset = 5 * self->page;
-	st->req.view_size = 3 * self->page;
-	st->req.flags = VIDSHARE_SHARE_READONLY;
-}
-
-TEST_F(fault, share_readonly)
-{
-	share_test(_metadata, self, "SHARE READONLY", share_readonly_prepare);
-}
-
-/* A view at an unaligned offset: three pages mapped, virtual_addr inside. */
-static void share_unaligned_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	memset(&st->req, 0, sizeof(st->req));
-	st->req.view_offset = 7 * self->page + 123;
-	st->req.view_size = 2 * self->page;
-}
-
-TEST_F(fault, share_unaligned_view)
-{
-	share_test(_metadata, self, "SHARE unaligned", share_unaligned_prepare);
 }
 
 /* UNSHARE and munmap(2) of a share: atomic, a failure leaves the share. */
@@ -904,20 +838,15 @@ static void unmap_prepare(struct __test_metadata *_metadata, void *fx, void *stp
 	stamp((volatile uint8_t *)share_base(&st->s), st->s.shared_size, st->seed);
 }
 
-static int unshare_run(void *fx, void *stp)
+/* UNSHARE of the share st->s, or munmap(2) of it (a.by_munmap). */
+static int unmap_run(void *fx, void *stp)
 {
 	FIXTURE_DATA(fault) *self = fx;
 	struct op_state *st = stp;
-	struct vidshare_unshare u = { .virtual_addr = st->s.virtual_addr };
 
-	return ioctl(self->fd, VIDSHARE_IOC_UNSHARE, &u) ? errno : 0;
-}
-
-static int munmap_run(void *fx, void *stp)
-{
-	struct op_state *st = stp;
-
-	return munmap(share_base(&st->s), st->s.shared_size) ? errno : 0;
+	if (st->a.by_munmap)
+		return munmap(share_base(&st->s), st->s.shared_size) ? errno : 0;
+	return vs_unshare(self->fd, st->s.virtual_addr);
 }
 
 static void unmap_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
@@ -953,7 +882,7 @@ static void unmap_done(struct __test_metadata *_metadata, void *fx, void *stp, i
 		EXPECT_EQ(-1, stamp_mismatch(base, size, st->seed));
 		pat_check(_metadata, self->pat);
 		/* A failed UNSHARE (munmap) can be repeated. */
-		err = st->by_munmap ? munmap_run(fx, stp) : unshare_run(fx, stp);
+		err = unmap_run(fx, stp);
 		EXPECT_EQ(0, err) OP_LOG("fails again without injection: %s", strerror(err));
 	}
 	EXPECT_EQ(-ENOENT, debugfs_row(self->node, start, &row));
@@ -963,26 +892,312 @@ static void unmap_done(struct __test_metadata *_metadata, void *fx, void *stp, i
 	check_clean(_metadata, self);
 }
 
-TEST_F(fault, unshare_is_atomic)
-{
-	static const struct fault_op op = {
-		.name = "UNSHARE", .accept = accept_enomem,
-		.prepare = unmap_prepare, .run = unshare_run, .done = unmap_done,
-	};
-	struct op_state st = { .by_munmap = false };
+/* mmap(2) of the device, and its first touch */
 
-	fault_loop(_metadata, self->fail, &op, self, &st);
+static void mmap_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+
+	st->off = 8 * self->page;
+	st->len = SZ_2M + 2 * self->page;
+	st->m = NULL;
 }
 
-TEST_F(fault, munmap_of_share)
+static int mmap_run(void *fx, void *stp)
 {
-	static const struct fault_op op = {
-		.name = "munmap", .accept = accept_enomem,
-		.prepare = unmap_prepare, .run = munmap_run, .done = unmap_done,
-	};
-	struct op_state st = { .by_munmap = true };
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+	void *p = mmap(NULL, st->len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, st->off);
 
-	fault_loop(_metadata, self->fail, &op, self, &st);
+	st->m = p == MAP_FAILED ? NULL : p;
+	return st->m ? 0 : errno;
+}
+
+/*
+ * The mmap(2) st->m is what mmap(2) leaves: one VMA, one debugfs row
+ * without page-table entries ("-"); one fault fills it all (@touched: that
+ * fault happened already), and it maps the frame buffer from st->off on.
+ * Unmaps it.
+ */
+static void check_mmap(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
+		       struct op_state *st, bool touched)
+{
+	const uint64_t start = (uintptr_t)st->m, size = pg_up(st->len);
+	struct vidshare_share alias;
+	struct share_row row;
+	struct vma_desc v;
+	char want[16];
+
+	snprintf(want, sizeof(want), "rw,%s", self->memtype);
+	ASSERT_EQ(0, find_vma(start, &v)) OP_LOG("no VMA at the mmap(2)");
+	EXPECT_EQ(start, v.start);
+	EXPECT_EQ(start + size, v.end);
+	EXPECT_STREQ("rw-s", v.perms);
+	EXPECT_EQ(1, dev_vmas(self->node));
+	ASSERT_EQ(0, debugfs_row(self->node, start, &row)) OP_LOG("the mmap(2) is not in debugfs");
+	EXPECT_EQ(size, row.size);
+	EXPECT_EQ(st->off, row.offset);
+	EXPECT_STREQ(touched ? want : "rw,-", row.flags);
+	EXPECT_EQ(touched ? 0 : 1, faults_reading(st->m, size))
+		OP_LOG("one fault must fill the whole mapping");
+	ASSERT_EQ(0, debugfs_row(self->node, start, &row));
+	EXPECT_STREQ(want, row.flags);
+
+	/* Its bytes are the frame buffer's from st->off on. */
+	st->seed = new_seed();
+	stamp(st->m, size, st->seed);
+	ASSERT_EQ(0, vs_share(self->fd, st->off, size, VIDSHARE_SHARE_READONLY, 0, &alias));
+	EXPECT_EQ(-1, stamp_mismatch(share_ptr(&alias), size, st->seed));
+	EXPECT_EQ(0, vs_unshare(self->fd, alias.virtual_addr));
+	pat_check(_metadata, self->pat);
+	EXPECT_EQ(0, munmap((void *)st->m, size));
+	st->m = NULL;
+}
+
+static void mmap_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
+		      bool injected)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+
+	if (err)
+		retry_clean(_metadata, fx, stp, mmap_run);
+	check_mmap(_metadata, self, st, false);
+	check_clean(_metadata, self);
+}
+
+static sigjmp_buf touch_env;
+static volatile sig_atomic_t touch_sig;
+
+static void touch_handler(int sig)
+{
+	touch_sig = sig;
+	siglongjmp(touch_env, 1);
+}
+
+static void touch_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
+{
+	struct op_state *st = stp;
+	struct sigaction sa;
+
+	mmap_prepare(_metadata, fx, st);
+	ASSERT_EQ(0, mmap_run(fx, st));
+	st->seed = new_seed();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = touch_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &st->old_segv);
+	sigaction(SIGBUS, &sa, &st->old_bus);
+	touch_sig = 0;
+}
+
+/*
+ * The first touch: the fault that fills the whole mapping. An injected
+ * fault makes the fill fail with ENOMEM: VM_FAULT_OOM, and the kernel
+ * retries the access. It must end up working, never with a signal.
+ */
+static int touch_run(void *fx, void *stp)
+{
+	struct op_state *st = stp;
+
+	if (sigsetjmp(touch_env, 1))
+		return EFAULT;
+	if (st->a.write)
+		*(volatile uint32_t *)st->m = st->seed;
+	else
+		probe_sink = *st->m;
+	return 0;
+}
+
+static void touch_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
+		       bool injected)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+	struct vidshare_share alias;
+
+	sigaction(SIGSEGV, &st->old_segv, NULL);
+	sigaction(SIGBUS, &st->old_bus, NULL);
+	ASSERT_EQ(0, err) OP_LOG("the first touch raised signal %d", (int)touch_sig);
+	if (st->a.write) {
+		ASSERT_EQ(0, vs_share(self->fd, st->off, 4, VIDSHARE_SHARE_READONLY, 0, &alias));
+		EXPECT_EQ(st->seed, *(volatile uint32_t *)share_ptr(&alias));
+		EXPECT_EQ(0, vs_unshare(self->fd, alias.virtual_addr));
+	}
+	check_mmap(_metadata, self, st, true);
+	check_clean(_metadata, self);
+}
+
+/* close(2): always works; ->release runs on the way back to userspace. */
+
+static void close_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+
+	st->fds = count_fds();
+	st->fd2 = open(self->node, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, st->fd2);
+}
+
+static int close_run(void *fx, void *stp)
+{
+	struct op_state *st = stp;
+
+	return close(st->fd2) ? errno : 0;
+}
+
+static void close_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
+		       bool injected)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+
+	EXPECT_EQ(-1, fcntl(st->fd2, F_GETFD));
+	EXPECT_EQ(st->fds, count_fds());
+	check_clean(_metadata, self);
+}
+
+/* SET_MODE: register accesses only, it must not fail. */
+
+static void set_mode_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+	bool is640 = self->mode0.width == 640 && self->mode0.height == 480;
+
+	/* a mode the adapter is not in, so that SET_MODE changes something */
+	memset(&st->arg.mode, 0, sizeof(st->arg.mode));
+	st->arg.mode.width = is640 ? 800 : 640;
+	st->arg.mode.height = is640 ? 600 : 480;
+	st->arg.mode.bpp = 32;
+}
+
+static void set_mode_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
+			  bool injected)
+{
+	FIXTURE_DATA(fault) *self = fx;
+	struct op_state *st = stp;
+	const struct vidshare_mode *m0 = &self->mode0, *set = &st->arg.mode;
+	struct vidshare_mode m;
+
+	if (!err) {
+		ASSERT_EQ(0, vs_get_mode(self->fd, &m));
+		EXPECT_EQ(set->width, m.width);
+		EXPECT_EQ(set->height, m.height);
+		EXPECT_EQ(set->bpp, m.bpp);
+		EXPECT_EQ(set->width * set->bpp / 8, m.stride);
+	}
+	if (m0->width && m0->height && m0->bpp) {
+		EXPECT_EQ(0, vs_set_mode(self->fd, m0->width, m0->height, m0->bpp));
+	}
+	check_clean(_metadata, self);
+}
+
+/* The kinds of operation: the errnos they may fail with, their callbacks */
+
+static const struct fault_op open_op = {
+	.accept = accept_enomem, .prepare = open_prepare, .run = open_run, .done = open_done,
+};
+
+static const struct fault_op query_op = {
+	.accept = accept_none, .prepare = query_prepare, .run = ioctl_run, .done = query_done,
+};
+
+static const struct fault_op set_mode_op = {
+	.accept = accept_none,
+	.prepare = set_mode_prepare, .run = ioctl_run, .done = set_mode_done,
+};
+
+static const struct fault_op share_op = {
+	.accept = accept_enomem, .prepare = share_prepare, .run = share_run, .done = share_done,
+};
+
+static const struct fault_op unmap_op = {
+	.accept = accept_enomem, .prepare = unmap_prepare, .run = unmap_run, .done = unmap_done,
+};
+
+static const struct fault_op mmap_op = {
+	.accept = accept_enomem, .prepare = mmap_prepare, .run = mmap_run, .done = mmap_done,
+};
+
+static const struct fault_op touch_op = {
+	.accept = accept_none, .prepare = touch_prepare, .run = touch_run, .done = touch_done,
+};
+
+static const struct fault_op close_op = {
+	.accept = accept_none, .prepare = close_prepare, .run = close_run, .done = close_done,
+};
+
+/* The operations, a variant each (see the top of this file) */
+
+FIXTURE_VARIANT_ADD(fault, open_node) { .name = "open", .op = &open_op };
+
+FIXTURE_VARIANT_ADD(fault, info) {
+	.name = "INFO", .op = &query_op,
+	.args = { .cmd = VIDSHARE_IOC_INFO, .recorded = offsetof(FIXTURE_DATA(fault), info) },
+};
+
+FIXTURE_VARIANT_ADD(fault, get_mode) {
+	.name = "GET_MODE", .op = &query_op, .needs_modes = true,
+	.args = { .cmd = VIDSHARE_IOC_GET_MODE, .recorded = offsetof(FIXTURE_DATA(fault), mode0) },
+};
+
+FIXTURE_VARIANT_ADD(fault, set_mode) {
+	.name = "SET_MODE", .op = &set_mode_op, .needs_modes = true,
+	.args.cmd = VIDSHARE_IOC_SET_MODE,
+};
+
+/* Plain: a view longer than 2 MiB, so the fill needs more than one page table. */
+FIXTURE_VARIANT_ADD(fault, share) {
+	.name = "SHARE", .op = &share_op,
+	.args.view = { .size_pages = 2, .size_bytes = SZ_2M },
+};
+
+/* FIXED at a free address, its four pages straddling a 2 MiB boundary. */
+FIXTURE_VARIANT_ADD(fault, share_fixed_at_free_address) {
+	.name = "SHARE FIXED", .op = &share_op,
+	.args.view = { .off_pages = 9, .size_pages = 4, .flags = VIDSHARE_SHARE_FIXED },
+};
+
+FIXTURE_VARIANT_ADD(fault, share_readonly) {
+	.name = "SHARE READONLY", .op = &share_op,
+	.args.view = { .off_pages = 5, .size_pages = 3, .flags = VIDSHARE_SHARE_READONLY },
+};
+
+/* A view at an unaligned offset: three pages mapped, virtual_addr inside. */
+FIXTURE_VARIANT_ADD(fault, share_unaligned_view) {
+	.name = "SHARE unaligned", .op = &share_op,
+	.args.view = { .off_pages = 7, .off_bytes = 123, .size_pages = 2 },
+};
+
+FIXTURE_VARIANT_ADD(fault, unshare_is_atomic) { .name = "UNSHARE", .op = &unmap_op };
+
+FIXTURE_VARIANT_ADD(fault, munmap_of_share) {
+	.name = "munmap", .op = &unmap_op, .args.by_munmap = true,
+};
+
+FIXTURE_VARIANT_ADD(fault, mmap) { .name = "mmap", .op = &mmap_op };
+
+FIXTURE_VARIANT_ADD(fault, mmap_first_touch_read) {
+	.name = "mmap first touch (read)", .op = &touch_op,
+};
+
+FIXTURE_VARIANT_ADD(fault, mmap_first_touch_write) {
+	.name = "mmap first touch (write)", .op = &touch_op, .args.write = true,
+};
+
+FIXTURE_VARIANT_ADD(fault, close) { .name = "close", .op = &close_op };
+
+/* The variant's operation under fault n = 0 (none), 1, 2, ... */
+TEST_F(fault, one_fault_at_a_time)
+{
+	struct op_state st = { .a = variant->args };
+
+	if (variant->needs_modes && !self->modes)
+		SKIP(return, "the adapter has no mode interface");
+	fault_loop(_metadata, self->fail, variant->name, variant->op, self, &st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1285,7 +1500,7 @@ static int nomem_run(FIXTURE_DATA(nomem) *self, struct op_state *st)
 
 	if (write(self->mif, "1", 1) != 1)
 		return -1;
-	err = st->by_munmap ? munmap_run(&self->f, st) : unshare_run(&self->f, st);
+	err = unmap_run(&self->f, st);
 	/* cannot fail (proc_fault_inject_write() allocates nothing); be sure */
 	for (i = 0; i < 100 && write(self->mif, "0", 1) != 1; i++)
 		;
@@ -1297,7 +1512,7 @@ TEST_F_TIMEOUT(nomem, every_allocation_fails, 300)
 	const char *name = variant->by_munmap ? "munmap (all allocations fail)" :
 			   variant->between ? "UNSHARE between VMAs (all allocations fail)" :
 			   "UNSHARE (all allocations fail)";
-	struct op_state st = { .by_munmap = variant->by_munmap };
+	struct op_state st = { .a.by_munmap = variant->by_munmap };
 	unsigned int k, failed = 0, worked = 0, first_fail = 0, inj[NR_FAIL_ATTRS];
 	int err, left[NR_FAIL_ATTRS], entry_code = _metadata->exit_code, i;
 	bool any_bad = false, all = false;
@@ -1369,319 +1584,6 @@ TEST_F_TIMEOUT(nomem, every_allocation_fails, 300)
 		TH_LOG("note: %s failed although the share sits between two VMAs", name);
 	}
 	cur_op = "teardown";
-}
-
-/* mmap(2) of the device, and its first touch */
-
-static void mmap_params(FIXTURE_DATA(fault) *self, struct op_state *st)
-{
-	st->off = 8 * self->page;
-	st->len = SZ_2M + 2 * self->page;
-	st->m = NULL;
-}
-
-static void mmap_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	mmap_params(fx, stp);
-}
-
-static int mmap_run(void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-	void *p = mmap(NULL, st->len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, st->off);
-
-	st->m = p == MAP_FAILED ? NULL : p;
-	return st->m ? 0 : errno;
-}
-
-/*
- * The mmap(2) st->m is what mmap(2) leaves: one VMA, one debugfs row
- * without page-table entries ("-"); one fault fills it all (@touched: that
- * fault happened already), and it maps the frame buffer from st->off on.
- * Unmaps it.
- */
-static void check_mmap(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
-		       struct op_state *st, bool touched)
-{
-	const uint64_t start = (uintptr_t)st->m, size = pg_up(st->len);
-	struct vidshare_share alias;
-	struct share_row row;
-	struct vma_desc v;
-	char want[16];
-
-	snprintf(want, sizeof(want), "rw,%s", self->memtype);
-	ASSERT_EQ(0, find_vma(start, &v)) OP_LOG("no VMA at the mmap(2)");
-	EXPECT_EQ(start, v.start);
-	EXPECT_EQ(start + size, v.end);
-	EXPECT_STREQ("rw-s", v.perms);
-	EXPECT_EQ(1, dev_vmas(self->node));
-	ASSERT_EQ(0, debugfs_row(self->node, start, &row)) OP_LOG("the mmap(2) is not in debugfs");
-	EXPECT_EQ(size, row.size);
-	EXPECT_EQ(st->off, row.offset);
-	EXPECT_STREQ(touched ? want : "rw,-", row.flags);
-	EXPECT_EQ(touched ? 0 : 1, faults_reading(st->m, size))
-		OP_LOG("one fault must fill the whole mapping");
-	ASSERT_EQ(0, debugfs_row(self->node, start, &row));
-	EXPECT_STREQ(want, row.flags);
-
-	/* Its bytes are the frame buffer's from st->off on. */
-	st->seed = new_seed();
-	stamp(st->m, size, st->seed);
-	ASSERT_EQ(0, vs_share(self->fd, st->off, size, VIDSHARE_SHARE_READONLY, 0, &alias));
-	EXPECT_EQ(-1, stamp_mismatch(share_ptr(&alias), size, st->seed));
-	EXPECT_EQ(0, vs_unshare(self->fd, alias.virtual_addr));
-	pat_check(_metadata, self->pat);
-	EXPECT_EQ(0, munmap((void *)st->m, size));
-	st->m = NULL;
-}
-
-static void mmap_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
-		      bool injected)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	if (err) {
-		check_clean(_metadata, self);
-		ASSERT_EQ(0, mmap_run(fx, stp)) OP_LOG("mmap(2) fails again without injection");
-	}
-	check_mmap(_metadata, self, st, false);
-	check_clean(_metadata, self);
-}
-
-TEST_F(fault, mmap)
-{
-	static const struct fault_op op = {
-		.name = "mmap", .accept = accept_enomem,
-		.prepare = mmap_prepare, .run = mmap_run, .done = mmap_done,
-	};
-	struct op_state st;
-
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-static sigjmp_buf touch_env;
-static volatile sig_atomic_t touch_sig;
-
-static void touch_handler(int sig)
-{
-	touch_sig = sig;
-	siglongjmp(touch_env, 1);
-}
-
-static void touch_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	struct op_state *st = stp;
-	struct sigaction sa;
-
-	mmap_params(fx, st);
-	ASSERT_EQ(0, mmap_run(fx, st));
-	st->seed = new_seed();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = touch_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &st->old_segv);
-	sigaction(SIGBUS, &sa, &st->old_bus);
-	touch_sig = 0;
-}
-
-/*
- * The first touch: the fault that fills the whole mapping. An injected
- * fault makes the fill fail with ENOMEM: VM_FAULT_OOM, and the kernel
- * retries the access. It must end up working, never with a signal.
- */
-static int touch_run(void *fx, void *stp)
-{
-	struct op_state *st = stp;
-
-	if (sigsetjmp(touch_env, 1))
-		return EFAULT;
-	if (st->write)
-		*(volatile uint32_t *)st->m = st->seed;
-	else
-		probe_sink = *st->m;
-	return 0;
-}
-
-static void touch_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
-		       bool injected)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-	struct vidshare_share alias;
-
-	sigaction(SIGSEGV, &st->old_segv, NULL);
-	sigaction(SIGBUS, &st->old_bus, NULL);
-	ASSERT_EQ(0, err) OP_LOG("the first touch raised signal %d", (int)touch_sig);
-	if (st->write) {
-		ASSERT_EQ(0, vs_share(self->fd, st->off, 4, VIDSHARE_SHARE_READONLY, 0, &alias));
-		EXPECT_EQ(st->seed, *(volatile uint32_t *)share_ptr(&alias));
-		EXPECT_EQ(0, vs_unshare(self->fd, alias.virtual_addr));
-	}
-	check_mmap(_metadata, self, st, true);
-	check_clean(_metadata, self);
-}
-
-TEST_F(fault, mmap_first_touch_read)
-{
-	static const struct fault_op op = {
-		.name = "mmap first touch (read)", .accept = accept_none,
-		.prepare = touch_prepare, .run = touch_run, .done = touch_done,
-	};
-	struct op_state st = { .write = false };
-
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-TEST_F(fault, mmap_first_touch_write)
-{
-	static const struct fault_op op = {
-		.name = "mmap first touch (write)", .accept = accept_none,
-		.prepare = touch_prepare, .run = touch_run, .done = touch_done,
-	};
-	struct op_state st = { .write = true };
-
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-/* close(2): always works; ->release runs on the way back to userspace. */
-
-static void close_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	st->fds = count_fds();
-	st->fd2 = open(self->node, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, st->fd2);
-}
-
-static int close_run(void *fx, void *stp)
-{
-	struct op_state *st = stp;
-
-	return close(st->fd2) ? errno : 0;
-}
-
-static void close_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
-		       bool injected)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	EXPECT_EQ(-1, fcntl(st->fd2, F_GETFD));
-	EXPECT_EQ(st->fds, count_fds());
-	check_clean(_metadata, self);
-}
-
-TEST_F(fault, close)
-{
-	static const struct fault_op op = {
-		.name = "close", .accept = accept_none,
-		.prepare = close_prepare, .run = close_run, .done = close_done,
-	};
-	struct op_state st;
-
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-/* GET_MODE and SET_MODE: register accesses only, they must not fail. */
-
-static void get_mode_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	struct op_state *st = stp;
-
-	memset(&st->mode, 0xa5, sizeof(st->mode));
-}
-
-static int get_mode_run(void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	return ioctl(self->fd, VIDSHARE_IOC_GET_MODE, &st->mode) ? errno : 0;
-}
-
-static void get_mode_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
-			  bool injected)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	if (!err) {
-		EXPECT_EQ(0, memcmp(&st->mode, &self->mode0, sizeof(st->mode)))
-			OP_LOG("GET_MODE reports another mode");
-	}
-	check_clean(_metadata, self);
-}
-
-TEST_F(fault, get_mode)
-{
-	static const struct fault_op op = {
-		.name = "GET_MODE", .accept = accept_none,
-		.prepare = get_mode_prepare, .run = get_mode_run, .done = get_mode_done,
-	};
-	struct op_state st;
-
-	if (!self->modes)
-		SKIP(return, "the adapter has no mode interface");
-	fault_loop(_metadata, self->fail, &op, self, &st);
-}
-
-static void set_mode_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-	bool is640 = self->mode0.width == 640 && self->mode0.height == 480;
-
-	/* a mode the adapter is not in, so that SET_MODE changes something */
-	memset(&st->mode, 0, sizeof(st->mode));
-	st->mode.width = is640 ? 800 : 640;
-	st->mode.height = is640 ? 600 : 480;
-	st->mode.bpp = 32;
-}
-
-static int set_mode_run(void *fx, void *stp)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-
-	return ioctl(self->fd, VIDSHARE_IOC_SET_MODE, &st->mode) ? errno : 0;
-}
-
-static void set_mode_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
-			  bool injected)
-{
-	FIXTURE_DATA(fault) *self = fx;
-	struct op_state *st = stp;
-	struct vidshare_mode *m0 = &self->mode0;
-	struct vidshare_mode m;
-
-	if (!err) {
-		ASSERT_EQ(0, vs_get_mode(self->fd, &m));
-		EXPECT_EQ(st->mode.width, m.width);
-		EXPECT_EQ(st->mode.height, m.height);
-		EXPECT_EQ(st->mode.bpp, m.bpp);
-		EXPECT_EQ(st->mode.width * st->mode.bpp / 8, m.stride);
-	}
-	if (m0->width && m0->height && m0->bpp) {
-		EXPECT_EQ(0, vs_set_mode(self->fd, m0->width, m0->height, m0->bpp));
-	}
-	check_clean(_metadata, self);
-}
-
-TEST_F(fault, set_mode)
-{
-	static const struct fault_op op = {
-		.name = "SET_MODE", .accept = accept_none,
-		.prepare = set_mode_prepare, .run = set_mode_run, .done = set_mode_done,
-	};
-	struct op_state st;
-
-	if (!self->modes)
-		SKIP(return, "the adapter has no mode interface");
-	fault_loop(_metadata, self->fail, &op, self, &st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1816,18 +1718,15 @@ static void check_unbound(struct __test_metadata *_metadata, FIXTURE_DATA(bind) 
 
 FIXTURE_SETUP(bind)
 {
-	char msg[512];
 	struct vidshare_mode mode;
 	int fd;
 
 	self->page = page_size();
 	self->ctl = -1;
 	self->fd = -1;
-	self->fail = fail_nth_open();
-	if (self->fail == -ENOENT)
-		SKIP(return, "no /proc/self/task/TID/fail-nth: the kernel has no CONFIG_FAULT_INJECTION");
-	ASSERT_LE(0, self->fail) TH_LOG("cannot open fail-nth: %s", strerror(-self->fail));
-	ASSERT_EQ(NULL, fault_knob_problem(msg, sizeof(msg))) TH_LOG("%s", msg);
+	self->fail = fail_nth_setup(_metadata);
+	if (self->fail < 0)
+		return;
 	ASSERT_EQ(0, find_adapter(self->bdf, sizeof(self->bdf), self->node, sizeof(self->node)))
 		TH_LOG("no vidshare adapter");
 	/* From a bind without injection: an earlier test may have left another */
@@ -1872,6 +1771,16 @@ FIXTURE_TEARDOWN_PARENT(bind)
 	EXPECT_EQ(0, rebind_device(self->bdf, node, sizeof(node)));
 }
 
+/* The PCI address written to the bind or unbind file open at self->ctl. */
+static int ctl_write_run(void *fx, void *stp)
+{
+	FIXTURE_DATA(bind) *self = fx;
+	ssize_t len = strlen(self->bdf), r;
+
+	r = write(self->ctl, self->bdf, len);
+	return r < 0 ? errno : r == len ? 0 : EIO;
+}
+
 /* bind: the probe */
 
 static void bind_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
@@ -1881,15 +1790,6 @@ static void bind_prepare(struct __test_metadata *_metadata, void *fx, void *stp)
 	unbind_adapter(_metadata, self);
 	self->ctl = open(DRIVER_DIR "/bind", O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->ctl);
-}
-
-static int bind_run(void *fx, void *stp)
-{
-	FIXTURE_DATA(bind) *self = fx;
-	ssize_t len = strlen(self->bdf), r;
-
-	r = write(self->ctl, self->bdf, len);
-	return r < 0 ? errno : r == len ? 0 : EIO;
 }
 
 static void bind_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
@@ -1917,11 +1817,11 @@ static const int accept_bind[] = { ENOMEM, EBUSY, 0 };
 TEST_F_TIMEOUT(bind, bind_probe, 600)
 {
 	static const struct fault_op op = {
-		.name = "bind (probe)", .accept = accept_bind,
-		.prepare = bind_prepare, .run = bind_run, .done = bind_done,
+		.accept = accept_bind,
+		.prepare = bind_prepare, .run = ctl_write_run, .done = bind_done,
 	};
 
-	fault_loop(_metadata, self->fail, &op, self, NULL);
+	fault_loop(_metadata, self->fail, "bind (probe)", &op, self, NULL);
 }
 
 /* unbind: the remove, with a live file, share and mmap(2) to revoke */
@@ -1944,15 +1844,6 @@ static void unbind_prepare(struct __test_metadata *_metadata, void *fx, void *st
 	stamp(self->m, self->page, ~self->seed);
 	self->ctl = open(DRIVER_DIR "/unbind", O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->ctl);
-}
-
-static int unbind_run(void *fx, void *stp)
-{
-	FIXTURE_DATA(bind) *self = fx;
-	ssize_t len = strlen(self->bdf), r;
-
-	r = write(self->ctl, self->bdf, len);
-	return r < 0 ? errno : r == len ? 0 : EIO;
 }
 
 static void unbind_done(struct __test_metadata *_metadata, void *fx, void *stp, int err,
@@ -2000,11 +1891,11 @@ static void unbind_done(struct __test_metadata *_metadata, void *fx, void *stp, 
 TEST_F_TIMEOUT(bind, unbind_remove, 600)
 {
 	static const struct fault_op op = {
-		.name = "unbind (remove)", .accept = accept_enomem,
-		.prepare = unbind_prepare, .run = unbind_run, .done = unbind_done,
+		.accept = accept_enomem,
+		.prepare = unbind_prepare, .run = ctl_write_run, .done = unbind_done,
 	};
 
-	fault_loop(_metadata, self->fail, &op, self, NULL);
+	fault_loop(_metadata, self->fail, "unbind (remove)", &op, self, NULL);
 	ASSERT_EQ(0, write_file(DRIVER_DIR "/bind", self->bdf));
 	check_bound(_metadata, self);
 }

@@ -854,4 +854,34 @@ static inline int rebind_device(const char *bdf, char *node, size_t size)
 	return wait_path(node, true, REBIND_TIMEOUT_MS) ? 0 : -ETIMEDOUT;
 }
 
+/*
+ * The adapter a test that unbinds it works on: its PCI address in @bdf and
+ * its device node in @node. $VIDSHARE_PCI names it when there are several
+ * (it is bound again if it is not bound, whatever its minor); else the
+ * adapter behind dev_path(), or, when an earlier rebind gave it another
+ * minor, the one vidshare device there is. 0 or -errno.
+ */
+static inline int find_adapter(char *bdf, size_t bdf_size, char *node, size_t node_size)
+{
+	const char *path = dev_path(), *base = strrchr(path, '/');
+	const char *pci = getenv("VIDSHARE_PCI");
+	char name[64];
+	int ret;
+
+	if (pci && *pci) {
+		snprintf(bdf, bdf_size, "%s", pci);
+		return rebind_device(bdf, node, node_size);
+	}
+	if (!class_dev_bdf(base ? base + 1 : path, bdf, bdf_size)) {
+		snprintf(node, node_size, "%s", path);
+		return 0;
+	}
+	ret = find_class_dev(NULL, name, sizeof(name));
+	if (!ret)
+		ret = class_dev_bdf(name, bdf, bdf_size);
+	if (!ret)
+		snprintf(node, node_size, "/dev/%s", name);
+	return ret;
+}
+
 #endif /* VIDSHARE_HELPERS_H */

@@ -68,17 +68,7 @@
 #include <linux/fuse.h>
 #include <linux/vidshare.h>
 
-/*
- * The harness itself trips -Wextra: an unused handler argument, and a local
- * of its TEST_F() wrapper that GCC thinks setjmp() may clobber.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wclobbered"
-#endif
+#include "vidshare_harness.h"
 
 #include "vidshare_helpers.h"
 
@@ -581,9 +571,6 @@ FIXTURE(holdout) {
 
 FIXTURE_SETUP(holdout)
 {
-	const char *path = dev_path(), *base = strrchr(path, '/');
-	const char *pci = getenv("VIDSHARE_PCI");
-	char name[64];
 	int fuse;
 
 	if (geteuid())
@@ -594,21 +581,8 @@ FIXTURE_SETUP(holdout)
 		     FUSE_DEV, strerror(errno));
 	close(fuse);
 
-	base = base ? base + 1 : path;
-	if (pci && *pci) {
-		/* With several adapters, stay with this one whatever its minor. */
-		snprintf(self->bdf, sizeof(self->bdf), "%s", pci);
-		ASSERT_EQ(0, rebind_device(self->bdf, self->node, sizeof(self->node)))
-			TH_LOG("%s is not bound to vidshare", pci);
-	} else if (!class_dev_bdf(base, self->bdf, sizeof(self->bdf))) {
-		snprintf(self->node, sizeof(self->node), "%s", path);
-	} else {
-		/* an earlier rebind may have given the adapter another minor */
-		ASSERT_EQ(0, find_class_dev(NULL, name, sizeof(name)))
-			TH_LOG("no device in " CLASS_DIR);
-		ASSERT_EQ(0, class_dev_bdf(name, self->bdf, sizeof(self->bdf)));
-		snprintf(self->node, sizeof(self->node), "/dev/%s", name);
-	}
+	ASSERT_EQ(0, find_adapter(self->bdf, sizeof(self->bdf), self->node, sizeof(self->node)))
+		TH_LOG("no adapter bound to vidshare in " CLASS_DIR);
 	ASSERT_TRUE(driver_bound(self->bdf)) TH_LOG("%s not bound to vidshare", self->bdf);
 	self->fd = open(self->node, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", self->node);

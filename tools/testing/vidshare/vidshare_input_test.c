@@ -56,17 +56,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
-/*
- * The harness itself trips -Wextra: an unused handler argument, and a local
- * of its TEST_F() wrapper that GCC thinks setjmp() may clobber.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wclobbered"
-#endif
+#include "vidshare_harness.h"
 
 #include "vidshare_helpers.h"
 
