@@ -193,7 +193,7 @@ static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
  *
  * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM.
  */
-int vidshare_fill(struct vm_area_struct *vma)
+static int vidshare_fill(struct vm_area_struct *vma)
 {
 	struct vidshare_map *map = vma->vm_private_data;
 	struct vidshare_device *vdev = map->vf->vdev;

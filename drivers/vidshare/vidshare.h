@@ -248,7 +248,6 @@ int vidshare_map_insert(struct vidshare_file *vf, struct vidshare_map *map,
 			unsigned int limit);
 void vidshare_map_remove(struct vidshare_map *map);
 int vidshare_mmap(struct file *file, struct vm_area_struct *vma);
-int vidshare_fill(struct vm_area_struct *vma);
 int vidshare_do_share(struct file *file, struct vidshare_share *req);
 int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req);
 void vidshare_revoke(struct vidshare_device *vdev);
