@@ -383,31 +383,6 @@ static inline uint64_t bar_phys(const char *dev, int bar)
 	return bar_range(dev, bar, &start, &end) ? 0 : start;
 }
 
-/*
- * The entries of x86 PAT's memtype list (debugfs) for exactly [start, end)
- * of memory type @type ("write-combining", "uncached-minus"; NULL: any), or
- * -errno. A remap_pfn_range() of a whole VMA reserves its range there with
- * the cache mode the PTEs get, so this is the kernel's own record of it.
- */
-static inline int pat_entries(uint64_t start, uint64_t end, const char *type)
-{
-	unsigned long long s, e;
-	char t[32], *line;
-	ssize_t r;
-	int n = 0;
-
-	r = read_file(PAT_MEMTYPE_LIST, procbuf, sizeof(procbuf));
-	if (r < 0)
-		return r;
-	for (line = strtok(procbuf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e, t) != 3)
-			continue;
-		if (s == start && e == end && (!type || !strcmp(t, type)))
-			n++;
-	}
-	return n;
-}
-
 /* One entry of x86 PAT's memtype list. */
 struct pat_ent {
 	unsigned long long start, end;	/* [start, end) */

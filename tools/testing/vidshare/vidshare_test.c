@@ -1849,35 +1849,45 @@ TEST_F(vidshare, debugfs_memtype_is_the_one_pat_gave)
 }
 
 /*
+ * Does /proc/mtrr list a write-combining range of @size bytes (0: of any
+ * size) at @base? Its lines read "reg01: base=0x0fd000000 ( 4048MB), size=   16MB, count=1:
+ * write-combining".
+ */
+static bool wc_mtrr(uint64_t base, uint64_t size)
+{
+	char *line, *save = NULL, *b, *z;
+
+	if (read_file("/proc/mtrr", procbuf, sizeof(procbuf)) < 0)
+		return false;
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		b = strstr(line, "base=0x");
+		z = strstr(line, "size=");
+		if (b && z && strstr(line, "write-combining") &&
+		    strtoull(b + 5, NULL, 16) == base &&
+		    (!size || strtoull(z + 5, NULL, 10) << (strstr(z, "MB") ? 20 : 10) == size))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Without PAT (nopat) write-combining comes from an MTRR that vidshare adds
  * for the frame buffer: /proc/mtrr lists it while the adapter is bound.
  */
 TEST_F(vidshare, without_pat_write_combining_comes_from_an_mtrr)
 {
-	unsigned long long base, size;
-	char *line, *save = NULL;
 	uint64_t start, end;
-	bool found = false;
 
 	if (!access(PAT_MEMTYPE_LIST, R_OK))
 		SKIP(return, "the kernel has PAT: no MTRR needed");
-	if (read_file("/proc/mtrr", procbuf, sizeof(procbuf)) < 0)
+	if (access("/proc/mtrr", R_OK))
 		SKIP(return, "no /proc/mtrr: no MTRRs");
 	if (!(self->info.flags & VIDSHARE_INFO_WC))
 		SKIP(return, "an uncached adapter needs no MTRR");
 	ASSERT_EQ(0, bar_range(dev_path(), self->info.bar, &start, &end));
-	/* reg01: base=0x0fd000000 (4048MB), size=   16MB, count=1: write-combining */
-	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *b = strstr(line, "base=0x"), *z = strstr(line, "size=");
-
-		if (!b || !z || !strstr(line, "write-combining"))
-			continue;
-		base = strtoull(b + 5, NULL, 16);
-		size = strtoull(z + 5, NULL, 10) << (strstr(z, "MB") ? 20 : 10);
-		found |= base == start && size == self->info.fb_size;
-	}
-	EXPECT_TRUE(found) TH_LOG("no write-combining MTRR for [%#llx, +%#llx) in /proc/mtrr",
-				  (unsigned long long)start, (unsigned long long)self->info.fb_size);
+	EXPECT_TRUE(wc_mtrr(start, self->info.fb_size))
+		TH_LOG("no write-combining MTRR for [%#llx, +%#llx) in /proc/mtrr",
+		       (unsigned long long)start, (unsigned long long)self->info.fb_size);
 }
 
 /*
@@ -2832,21 +2842,6 @@ TEST_F(revoke, revoke_gives_back_memory_types)
 	EXPECT_EQ(0, pat_overlapping(start, end, e, 4));
 }
 
-/* Does /proc/mtrr list a write-combining range that starts at @base? */
-static bool wc_mtrr_at(uint64_t base)
-{
-	char *line, *save = NULL, *b;
-
-	if (read_file("/proc/mtrr", procbuf, sizeof(procbuf)) < 0)
-		return false;
-	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		b = strstr(line, "base=0x");
-		if (b && strstr(line, "write-combining") && strtoull(b + 5, NULL, 16) == base)
-			return true;
-	}
-	return false;
-}
-
 TEST_F(revoke, revoke_removes_the_write_combining_mtrr)
 {
 	uint64_t start, end;
@@ -2856,9 +2851,9 @@ TEST_F(revoke, revoke_removes_the_write_combining_mtrr)
 	if (!(self->info.flags & VIDSHARE_INFO_WC))
 		SKIP(return, "an uncached adapter needs no MTRR");
 	ASSERT_EQ(0, bar_range(self->node, self->info.bar, &start, &end));
-	ASSERT_TRUE(wc_mtrr_at(start));
+	ASSERT_TRUE(wc_mtrr(start, self->info.fb_size));
 	ASSERT_EQ(0, unbind_device(self->bdf));
-	EXPECT_FALSE(wc_mtrr_at(start));
+	EXPECT_FALSE(wc_mtrr(start, 0));
 }
 
 /*
