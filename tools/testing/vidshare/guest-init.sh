@@ -381,11 +381,9 @@ fwfb)
 nopat)
 	# Booted with nopat: write-combining comes from an MTRR. The tests
 	# about memory types, sharing and revocation.
-	run selftests vidshare_test -F nomode -F limits -F module \
-		-T unshare_racing_mseal_removes_the_share_or_leaves_it_whole \
-		-T share_in_flight_never_marks_another_threads_mapping \
+	run selftests vidshare_test $races \
 		-T sigkill_during_share_and_unshare_leaves_no_share_behind \
-		-T revoke_racing_unmaps_leaves_pat_bookkeeping_intact
+		-F nomode -F limits -F module
 	run mtrr cat /proc/mtrr
 	dev=$(adapter)
 	oracle_mem oracle_mem_first_words "$dev" 0 0x5ca1ab1e 0x0ddba110

@@ -334,6 +334,7 @@ def boot(args, results, attempt=1):
     listener.listen(1)
 
     accel = ["-accel", "kvm"] if os.environ.get("VIDSHARE_KVM") == "1" else ["-accel", "tcg"]
+    append = args.append
     if args.plan == "hotplug":
         machine = ["-machine", "q35", "-vga", "none", "-device",
                    "pcie-root-port,id=vidshare_rp,bus=pcie.0,chassis=1,slot=1",
@@ -342,14 +343,14 @@ def boot(args, results, attempt=1):
                                         if k != "driver"])]
     elif args.plan == "adapters":
         machine, expect = adapters_boot(args.boot)
-        args.append = f"{args.append} {expect}".strip()
+        append = f"{append} {expect}".strip()
     elif args.qemu:
         machine = shlex.split(args.qemu)
     else:
         machine = ["-machine", "pc", "-device", "VGA,id=vga"]
     if args.plan == "nopat":
         # Without PAT: write-combining comes from an MTRR.
-        args.append = f"{args.append} nopat".strip()
+        append = f"{append} nopat".strip()
     cmd = ["qemu-system-x86_64", *accel, machine[0], machine[1], "-cpu", "max", "-smp", str(args.smp),
            "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
            *machine[2:], "-kernel", args.kernel, "-initrd", args.initrd,
@@ -357,7 +358,7 @@ def boot(args, results, attempt=1):
            # reads dmesg at the end, and dev_dbg() lines are many.
            "-append", f"console=ttyS0 loglevel=5 panic=-1 log_buf_len=32M vidshare.plan={args.plan}"
            + (f" vidshare.stress={','.join(args.stress.split())}" if args.stress else "")
-           + (f" {args.append}" if args.append else ""),
+           + (f" {append}" if append else ""),
            "-serial", f"file:{console}",
            "-chardev", f"socket,id=res,path={res_path}", "-serial", "chardev:res",
            "-qmp", f"unix:{qmp_path},server=on,wait=off"]
@@ -504,11 +505,11 @@ def judge(args, results, blocks, console):
         kunit_parse(args.ksrc, "\n".join(lines[heads[-1] if heads else mod:]) + "\n",
                     results, "kunit")
         rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
-    if args.plan in ("check", "nopat"):
-        for block in ("selftests", "input_tests", "holdout", "faults"):
-            if args.plan == "check" or block == "selftests":
-                rc, tap = blocks.get(block, (None, ""))
-                kunit_parse(args.ksrc, tap, results, "selftest")
+    selftest_blocks = {"check": ("selftests", "input_tests", "holdout", "faults"),
+                       "nopat": ("selftests",)}
+    for block in selftest_blocks.get(args.plan, ()):
+        rc, tap = blocks.get(block, (None, ""))
+        kunit_parse(args.ksrc, tap, results, "selftest")
     if args.plan == "check":
         # vidshare_stress prints TAP: one test per operation class, then
         # the checks of the whole run; it exits non-zero if any failed.
