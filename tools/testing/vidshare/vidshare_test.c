@@ -2946,6 +2946,66 @@ TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
 	ksft_print_msg("%d unbinds and binds\n", binds);
 }
 
+/*
+ * The regions of the adapter's BARs that name vidshare in /proc/iomem and
+ * /proc/ioports, or -1 if either cannot be read whole. A region claimed
+ * without devres outlives the unbind (and its name, in the module, the
+ * rmmod), as pci_request_region() after pcim_enable_device() does from 6.16.
+ */
+static int vidshare_regions(void)
+{
+	static const char *const files[] = { "/proc/iomem", "/proc/ioports" };
+	const char *p;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		if (read_file(files[i], procbuf, sizeof(procbuf)) < 0)
+			return -1;
+		for (p = procbuf; (p = strstr(p, "vidshare")); p++)
+			n++;
+	}
+	return n;
+}
+
+TEST_F(revoke, unbind_releases_every_region)
+{
+	int before = vidshare_regions();
+
+	/* The claim is there to be seen, so that its absence means something. */
+	ASSERT_LT(0, before) TH_LOG("no region of %s names vidshare while bound", self->bdf);
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(0, vidshare_regions())
+		TH_LOG("/proc/iomem and /proc/ioports still name vidshare after the unbind");
+}
+
+TEST_F(revoke, unbind_and_bind_three_times_in_a_row)
+{
+	const int regions = vidshare_regions();
+	struct vidshare_share s;
+	char node[PATH_MAX];
+	int i, fd;
+
+	ASSERT_LT(0, regions);
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, unbind_device(self->bdf)) TH_LOG("unbind %d", i);
+		EXPECT_EQ(0, vidshare_regions()) TH_LOG("after unbind %d", i);
+		ASSERT_EQ(0, rebind_device(self->bdf, node, sizeof(node))) TH_LOG("bind %d", i);
+		EXPECT_EQ(regions, vidshare_regions()) TH_LOG("after bind %d", i);
+		fd = open(node, O_RDWR);
+		ASSERT_LE(0, fd) TH_LOG("open(%s) after bind %d", node, i);
+		ASSERT_EQ(0, vs_share(fd, i * self->page, self->page, 0, 0, &s));
+		*share_ptr(&s) = 0x5a + i;
+		EXPECT_EQ(0x5a + i, *share_ptr(&s));
+		EXPECT_EQ(0, vs_unshare(fd, s.virtual_addr));
+		EXPECT_EQ(0, close(fd));
+	}
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(0, vidshare_regions());
+}
+
 TEST_F(revoke, revoke_info_reports_revoked_flag)
 {
 	struct vidshare_share s;
@@ -3114,6 +3174,8 @@ static const char *module_leftover(const char *bdf)
 		return "a driver for the adapter";
 	if (read_file("/proc/iomem", procbuf, sizeof(procbuf)) < 0 || strstr(procbuf, "vidshare"))
 		return "/proc/iomem";
+	if (read_file("/proc/ioports", procbuf, sizeof(procbuf)) < 0 || strstr(procbuf, "vidshare"))
+		return "/proc/ioports";
 	return NULL;
 }
 
@@ -3218,6 +3280,33 @@ TEST_F_TIMEOUT(module, load_and_unload_100_times_leaves_nothing, 300)
 	}
 	ASSERT_EQ(0, module_load());
 	EXPECT_EQ(0, rebind_device(self->bdf, node, sizeof(node)));
+}
+
+TEST_F(module, reload_binds_the_adapter_again_and_leaves_proc_readable)
+{
+	char name[64], node[PATH_MAX];
+	struct vidshare_share s;
+	int fd;
+
+	ASSERT_LT(0, vidshare_regions());
+	ASSERT_EQ(0, module_unload());
+	/* Both files read whole, with nothing of vidshare: no name of its. */
+	EXPECT_EQ(0, vidshare_regions()) TH_LOG("/proc/iomem or /proc/ioports after rmmod");
+	EXPECT_EQ(NULL, module_leftover(self->bdf));
+	ASSERT_EQ(0, module_load());
+	/* The module's own id table binds the adapter: nothing else asks it to. */
+	ASSERT_EQ(0, wait_class_dev(self->bdf, name, sizeof(name), REBIND_TIMEOUT_MS))
+		TH_LOG("%s was not bound again by the reloaded module", self->bdf);
+	snprintf(node, sizeof(node), "/dev/%s", name);
+	ASSERT_TRUE(wait_path(node, true, REBIND_TIMEOUT_MS));
+	EXPECT_LT(0, vidshare_regions());
+	fd = open(node, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vs_share(fd, 0, self->page, 0, 0, &s));
+	*share_ptr(&s) = 0x77;
+	EXPECT_EQ(0x77, *share_ptr(&s));
+	EXPECT_EQ(0, vs_unshare(fd, s.virtual_addr));
+	EXPECT_EQ(0, close(fd));
 }
 
 TEST_HARNESS_MAIN
