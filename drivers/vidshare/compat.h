@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The differences between the kernels vidshare supports (Debian's 6.1 and
- * 6.12), in one place.
+ * The differences between the kernels vidshare supports (Debian 12's 6.1 and
+ * 6.12, Debian unstable's and experimental's newest), in one place. Each
+ * entry says which version changed what.
  */
 #ifndef _VIDSHARE_COMPAT_H
 #define _VIDSHARE_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/pci.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
@@ -26,6 +28,26 @@
 /* Nothing to export: a forward declaration that declares nothing. */
 #define EXPORT_SYMBOL_IF_KUNIT(sym) struct vidshare_not_exported_##sym
 #endif
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+/* 6.13 made symbol namespaces string literals. */
+#define VIDSHARE_IMPORT_KUNIT_NS() MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#else
+#define VIDSHARE_IMPORT_KUNIT_NS() MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+/*
+ * pcim_request_region() is exported from 6.12. From 6.16 on it is the only
+ * managed request: pci_request_region() after pcim_enable_device() is not
+ * released at unbind any more, and its name (in this module) outlives the
+ * module in /proc/iomem.
+ */
+#define vidshare_request_region pcim_request_region
+#else
+/* Before 6.12, pcim_enable_device() makes pci_request_region() managed. */
+#define vidshare_request_region pci_request_region
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)

@@ -51,14 +51,14 @@ MODULE_PARM_DESC(takeover,
  */
 static int vidshare_claim_fb(struct pci_dev *pdev, int bar)
 {
-	int ret = pci_request_region(pdev, bar, "vidshare");
+	int ret = vidshare_request_region(pdev, bar, "vidshare");
 
 	if (ret && takeover) {
 		dev_info(&pdev->dev, "BAR%d is busy: taking it over from the firmware framebuffer\n",
 			 bar);
 		ret = aperture_remove_conflicting_pci_devices(pdev, "vidshare");
 		if (!ret)
-			ret = pci_request_region(pdev, bar, "vidshare");
+			ret = vidshare_request_region(pdev, bar, "vidshare");
 	}
 	if (ret && takeover)
 		dev_err(&pdev->dev, "BAR%d is still in use after the takeover: %d\n", bar, ret);
@@ -94,7 +94,7 @@ static int vidshare_map_regs(struct pci_dev *pdev, struct vidshare_device *vdev,
 			 adapter->regs_len);
 		return 0;
 	}
-	ret = pci_request_region(pdev, bar, "vidshare");
+	ret = vidshare_request_region(pdev, bar, "vidshare");
 	if (ret) {
 		dev_err(&pdev->dev, "cannot claim the registers in BAR%d: %d\n", bar, ret);
 		return ret;
@@ -129,7 +129,7 @@ static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
-	/* Managed by pcim_enable_device(); revokes /dev/mem and resourceN maps. */
+	/* Managed (devres); revokes /dev/mem and resourceN maps. */
 	ret = vidshare_claim_fb(pdev, bar);
 	if (ret)
 		return ret;

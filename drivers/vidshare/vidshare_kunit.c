@@ -17,7 +17,7 @@
 #include "compat.h"
 #include "vidshare.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+VIDSHARE_IMPORT_KUNIT_NS();
 
 #define FB_SIZE	SZ_16M
 
