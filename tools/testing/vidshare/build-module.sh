@@ -11,6 +11,10 @@
 # built there: builds for several kernels can run from one tree, at the same
 # time, and leave the tree alone. MAKE-ARGS go to make, e.g. LLVM=1 (added
 # by itself for a kernel built by clang unless MAKE-ARGS set LLVM or CC).
+# A build directory with a .vidshare-chroot file (Debian unstable's and
+# experimental's headers, a kernel built from unstable's source) is built in
+# the chroot that file names, with the compiler of that kernel: see
+# unstable.sh.
 #
 # Output: OUTDIR/vidshare.ko, OUTDIR/vidshare_kunit.ko (only with KUnit),
 # OUTDIR/build.log (the whole make output). The exit code is non-zero when
@@ -50,8 +54,13 @@ if grep -q '^CONFIG_CC_IS_CLANG=y' "$kbuild/include/config/auto.conf" &&
 	set -- LLVM=1 "$@"
 fi
 
+in=()
+if [[ -e $kbuild/.vidshare-chroot ]]; then
+	chroot=$(cat "$kbuild/.vidshare-chroot")
+	in=("$here/unstable.sh" "$(dirname "$chroot")" run "$chroot" --bind "$out" --)
+fi
 rc=0
-make -C "$kbuild" M="$src" W=1 -j"$jobs" "$@" modules > "$log" 2>&1 || rc=$?
+"${in[@]}" make -C "$kbuild" M="$src" W=1 -j"$jobs" "$@" modules > "$log" 2>&1 || rc=$?
 fail=""
 if ((rc)); then
 	fail="make exited $rc"

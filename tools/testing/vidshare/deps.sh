@@ -3,7 +3,7 @@
 # Install what building and testing vidshare needs, when it is missing.
 set -euo pipefail
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves xz-utils cpio
-      kmod perl python3 sparse clang lld llvm busybox-static qemu-system-x86
+      kmod perl python3 sparse clang lld llvm busybox-static qemu-system-x86 debootstrap
       linux-source-6.12)
 missing=()
 for p in "${pkgs[@]}"; do
