@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel.sh CACHE JOBS [FLAVOUR]: build a vidshare test kernel from Debian's
-# linux-source-6.12 once per source version, flavour and config, and print
-# its build directory. Messages go to stderr. The flavours:
+# kernel source once per source version, flavour and config, and print its
+# build directory. Messages go to stderr. The flavours:
 #
-#   debug  (the default) tinyconfig + kernel.config, built with gcc: the
-#          kernel make check boots (KASAN, lockdep, kmemleak, KUnit);
-#          CACHE/kernel-HASH
-#   clang  tinyconfig + kernel-clang.config, built with LLVM=1: the smallest
-#          kernel that vidshare.ko and vidshare_kunit.ko build against with
-#          clang (vmlinux only, it is not booted); CACHE/kernel-clang-HASH
+#   debug   (the default) linux-source-6.12 of the host's apt, tinyconfig +
+#           kernel.config, built with gcc: the kernel make check boots
+#           (KASAN, lockdep, kmemleak, KUnit); CACHE/kernel-HASH
+#   clang   linux-source-6.12, tinyconfig + kernel-clang.config, built with
+#           LLVM=1: the smallest kernel that vidshare.ko and vidshare_kunit.ko
+#           build against with clang (vmlinux only, it is not booted);
+#           CACHE/kernel-clang-HASH
+#   newest  the debug kernel from Debian unstable's newest linux-source-X.Y
+#           (fetched through unstable.sh's private apt state), built in the
+#           unstable chroot with the compiler unstable's kernel headers name;
+#           CACHE/kernel-newest-HASH. Its build directory has a
+#           .vidshare-chroot file for build-module.sh.
 #
 # Each flavour keeps one build: a new one replaces the flavour's old one.
 set -euo pipefail
@@ -34,18 +40,37 @@ clang)
 			{ echo "kernel.sh: clang needs $tool (packages clang, lld, llvm)" >&2; exit 1; }
 	done
 	;;
+newest)
+	fragment=$here/kernel.config
+	override=$here/kernel-newest.config
+	name=kernel-newest
+	targets=(bzImage modules)
+	;;
 *)
-	echo "usage: kernel.sh CACHE JOBS [debug|clang]" >&2
+	echo "usage: kernel.sh CACHE JOBS [debug|clang|newest]" >&2
 	exit 2
 	;;
 esac
-tarball=$(ls /usr/src/linux-source-6.12.tar.xz)
-version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-hash=$( { echo "$version"; [[ $flavour == debug ]] || echo "$flavour"; cat "$fragment" "$0"; } |
-	sha256sum | cut -c1-16)
-src=$cache/linux-source-6.12-$version
-build=$cache/$name-$hash
 mkdir -p "$cache"
+in=()
+if [[ $flavour == newest ]]; then
+	read -r package version <<< "$("$here/unstable.sh" "$cache" source)" || true
+	[[ -n ${version:-} ]] || { echo "kernel.sh: Debian unstable has no linux-source" >&2; exit 1; }
+	cc=$("$here/unstable.sh" "$cache" compiler)
+	make_args=(CC="$cc")
+	srcs=linux-source-unstable
+	in=("$here/unstable.sh" "$cache" run "$("$here/unstable.sh" "$cache" chroot)" --)
+else
+	package=linux-source-6.12
+	tarball=$(ls /usr/src/$package.tar.xz)
+	version=$(dpkg-query -W -f='${Version}' $package)
+	srcs=$package
+fi
+hash=$( { echo "$version"; [[ $flavour == debug ]] || echo "$flavour ${make_args[*]}";
+	 cat "$fragment" ${override:+"$override"} "$0"; } |
+	sha256sum | cut -c1-16)
+src=$cache/$srcs-$version
+build=$cache/$name-$hash
 # One lock per flavour, so that a cached kernel of one flavour is found
 # while the other builds; the shared source tree has a lock of its own.
 exec 9> "$cache/.lock$([[ $flavour == debug ]] || echo "-$flavour")"
@@ -58,10 +83,19 @@ fi
 exec 8> "$cache/.lock-src"
 flock 8
 if [[ ! -e $src/.vidshare-unpacked ]]; then
-	echo "unpacking $tarball" >&2
 	rm -rf "$src"
 	mkdir -p "$src"
-	tar xf "$tarball" -C "$src" --strip-components=1
+	if [[ $flavour == newest ]]; then
+		echo "downloading and unpacking $package $version from Debian unstable" >&2
+		tmp=$(mktemp -d "$cache/.download.XXXXXX")
+		(cd "$tmp" && "$here/unstable.sh" "$cache" apt-get download -q "$package=$version" >&2)
+		dpkg-deb --fsys-tarfile "$tmp"/"$package"_*.deb | tar xO "./usr/src/$package.tar.xz" |
+			tar xJ -C "$src" --strip-components=1
+		rm -rf "$tmp"
+	else
+		echo "unpacking $tarball" >&2
+		tar xf "$tarball" -C "$src" --strip-components=1
+	fi
 	touch "$src/.vidshare-unpacked"
 fi
 flock -u 8
@@ -69,9 +103,15 @@ rm -rf "$build"
 mkdir -p "$build"
 start=$SECONDS
 {
-	make -C "$src" O="$build" "${make_args[@]}" tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$fragment"
-	make -C "$src" O="$build" "${make_args[@]}" olddefconfig
+	"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" tinyconfig
+	# The fragment with the flavour's overrides: the last line naming an
+	# option wins, in its first line's place.
+	cat "$fragment" ${override:+"$override"} | awk '
+		/^CONFIG_/ { o = $0; sub(/=.*/, "", o); if (!(o in v)) k[n++] = o; v[o] = $0; next }
+		END { for (i = 0; i < n; i++) print v[k[i]] }' > "$build/.vidshare-fragment"
+	"${in[@]}" "$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" \
+		"$build/.vidshare-fragment"
+	"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" olddefconfig
 	# Every option of the fragment must have survived olddefconfig.
 	missing=0
 	while read -r line; do
@@ -79,13 +119,14 @@ start=$SECONDS
 		CONFIG_*=n) ! grep -q "^${line%=n}=" "$build/.config" || { echo "${fragment##*/}: $line did not stick"; missing=1; } ;;
 		CONFIG_*) grep -qx "$line" "$build/.config" || { echo "${fragment##*/}: $line did not stick"; missing=1; } ;;
 		esac
-	done < "$fragment"
+	done < "$build/.vidshare-fragment"
 	[[ $missing == 0 ]]
 	echo "building the $flavour test kernel with $jobs jobs (a few minutes)"
-	make -C "$src" O="$build" "${make_args[@]}" -j"$jobs" "${targets[@]}"
+	"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" -j"$jobs" "${targets[@]}"
 	echo "built the $flavour test kernel in $((SECONDS - start)) seconds"
 } >&2
 echo "$src" > "$build/.vidshare-src"
+[[ $flavour != newest ]] || echo "${in[3]}" > "$build/.vidshare-chroot"
 touch "$build/.vidshare-done"
 # Older builds of this flavour, and sources of other versions, are stale now.
 if [[ $flavour == debug ]]; then
@@ -97,7 +138,7 @@ for old in "${olds[@]}"; do
 	[[ ! -e $old || $old == "$build" ]] || rm -rf "$old"
 done
 flock 8
-for old in "$cache"/linux-source-6.12-*; do
+for old in "$cache/$srcs"-*; do
 	[[ ! -e $old || $old == "$src" ]] || rm -rf "$old"
 done
 echo "$build"
