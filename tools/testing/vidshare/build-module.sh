@@ -58,6 +58,12 @@ in=()
 if [[ -e $kbuild/.vidshare-chroot ]]; then
 	chroot=$(cat "$kbuild/.vidshare-chroot")
 	in=("$here/unstable.sh" "$(dirname "$chroot")" run "$chroot" --bind "$out" --)
+	# The compiler that built the kernel, by the name it was called
+	# (x86_64-linux-gnu-gcc-16), unless MAKE-ARGS choose one.
+	if ! printf '%s\n' "$@" | grep -qE '^(LLVM|CC)='; then
+		cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\?\([^ ]*\) .*/\1/p' "$kbuild/include/config/auto.conf")
+		[[ -z $cc ]] || set -- CC="$cc" "$@"
+	fi
 fi
 rc=0
 "${in[@]}" make -C "$kbuild" M="$src" W=1 -j"$jobs" "$@" modules > "$log" 2>&1 || rc=$?
