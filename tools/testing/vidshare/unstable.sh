@@ -40,7 +40,7 @@
 set -euo pipefail
 
 if (($# < 2)); then
-	echo "usage: unstable.sh CACHE apt-get|apt-cache|chroot|run ..." >&2
+	echo "usage: unstable.sh CACHE apt-get|apt-cache|newest|needs|source|compiler|chroot|run ..." >&2
 	exit 2
 fi
 mkdir -p "$1"
