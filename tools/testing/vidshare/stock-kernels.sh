@@ -41,7 +41,7 @@
 set -euo pipefail
 
 if (($# < 1)); then
-	echo "usage: stock-kernels.sh CACHE [6.1|6.12...]" >&2
+	echo "usage: stock-kernels.sh CACHE [6.1|6.12|unstable|experimental...]" >&2
 	exit 2
 fi
 mkdir -p "$1/stock"
