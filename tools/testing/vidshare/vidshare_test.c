@@ -2947,41 +2947,61 @@ TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
 }
 
 /*
- * The regions of the adapter's BARs that name vidshare in /proc/iomem and
- * /proc/ioports, or -1 if either cannot be read whole. A region claimed
+ * The regions inside the BARs of the adapter at PCI address @bdf that name
+ * vidshare in /proc/iomem and /proc/ioports (other adapters may be bound
+ * to vidshare too), or -1 if a file cannot be read whole. A region claimed
  * without devres outlives the unbind (and its name, in the module, the
  * rmmod), as pci_request_region() after pcim_enable_device() does from 6.16.
  */
-static int vidshare_regions(void)
+#define PCI_BARS 6
+
+static int vidshare_regions(const char *bdf)
 {
 	static const char *const files[] = { "/proc/iomem", "/proc/ioports" };
-	const char *p;
-	unsigned int i;
+	unsigned long long bar[PCI_BARS][2] = { { 0 } }, start, end, flags;
+	char path[PATH_MAX], *line, *save = NULL;
+	unsigned int i, b;
 	int n = 0;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	for (b = 0; b < PCI_BARS; b++)
+		if (fscanf(f, "%llx %llx %llx", &bar[b][0], &bar[b][1], &flags) != 3)
+			break;
+	fclose(f);
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		if (read_file(files[i], procbuf, sizeof(procbuf)) < 0)
 			return -1;
-		for (p = procbuf; (p = strstr(p, "vidshare")); p++)
-			n++;
+		for (line = strtok_r(procbuf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (!strstr(line, ": vidshare") ||
+			    sscanf(line, " %llx-%llx", &start, &end) != 2)
+				continue;
+			for (b = 0; b < PCI_BARS; b++)
+				if (bar[b][1] && start >= bar[b][0] && end <= bar[b][1])
+					n++;
+		}
 	}
 	return n;
 }
 
 TEST_F(revoke, unbind_releases_every_region)
 {
-	int before = vidshare_regions();
+	int before = vidshare_regions(self->bdf);
 
 	/* The claim is there to be seen, so that its absence means something. */
 	ASSERT_LT(0, before) TH_LOG("no region of %s names vidshare while bound", self->bdf);
 	ASSERT_EQ(0, unbind_device(self->bdf));
-	EXPECT_EQ(0, vidshare_regions())
+	EXPECT_EQ(0, vidshare_regions(self->bdf))
 		TH_LOG("/proc/iomem and /proc/ioports still name vidshare after the unbind");
 }
 
 TEST_F(revoke, unbind_and_bind_three_times_in_a_row)
 {
-	const int regions = vidshare_regions();
+	const int regions = vidshare_regions(self->bdf);
 	struct vidshare_share s;
 	char node[PATH_MAX];
 	int i, fd;
@@ -2991,9 +3011,9 @@ TEST_F(revoke, unbind_and_bind_three_times_in_a_row)
 	self->fd = -1;
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, unbind_device(self->bdf)) TH_LOG("unbind %d", i);
-		EXPECT_EQ(0, vidshare_regions()) TH_LOG("after unbind %d", i);
+		EXPECT_EQ(0, vidshare_regions(self->bdf)) TH_LOG("after unbind %d", i);
 		ASSERT_EQ(0, rebind_device(self->bdf, node, sizeof(node))) TH_LOG("bind %d", i);
-		EXPECT_EQ(regions, vidshare_regions()) TH_LOG("after bind %d", i);
+		EXPECT_EQ(regions, vidshare_regions(self->bdf)) TH_LOG("after bind %d", i);
 		fd = open(node, O_RDWR);
 		ASSERT_LE(0, fd) TH_LOG("open(%s) after bind %d", node, i);
 		ASSERT_EQ(0, vs_share(fd, i * self->page, self->page, 0, 0, &s));
@@ -3003,7 +3023,7 @@ TEST_F(revoke, unbind_and_bind_three_times_in_a_row)
 		EXPECT_EQ(0, close(fd));
 	}
 	ASSERT_EQ(0, unbind_device(self->bdf));
-	EXPECT_EQ(0, vidshare_regions());
+	EXPECT_EQ(0, vidshare_regions(self->bdf));
 }
 
 TEST_F(revoke, revoke_info_reports_revoked_flag)
@@ -3288,10 +3308,10 @@ TEST_F(module, reload_binds_the_adapter_again_and_leaves_proc_readable)
 	struct vidshare_share s;
 	int fd;
 
-	ASSERT_LT(0, vidshare_regions());
+	ASSERT_LT(0, vidshare_regions(self->bdf));
 	ASSERT_EQ(0, module_unload());
 	/* Both files read whole, with nothing of vidshare: no name of its. */
-	EXPECT_EQ(0, vidshare_regions()) TH_LOG("/proc/iomem or /proc/ioports after rmmod");
+	EXPECT_EQ(0, vidshare_regions(self->bdf)) TH_LOG("/proc/iomem or /proc/ioports after rmmod");
 	EXPECT_EQ(NULL, module_leftover(self->bdf));
 	ASSERT_EQ(0, module_load());
 	/* The module's own id table binds the adapter: nothing else asks it to. */
@@ -3299,7 +3319,7 @@ TEST_F(module, reload_binds_the_adapter_again_and_leaves_proc_readable)
 		TH_LOG("%s was not bound again by the reloaded module", self->bdf);
 	snprintf(node, sizeof(node), "/dev/%s", name);
 	ASSERT_TRUE(wait_path(node, true, REBIND_TIMEOUT_MS));
-	EXPECT_LT(0, vidshare_regions());
+	EXPECT_LT(0, vidshare_regions(self->bdf));
 	fd = open(node, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, vs_share(fd, 0, self->page, 0, 0, &s));
