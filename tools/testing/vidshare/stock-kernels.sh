@@ -30,8 +30,8 @@
 # -common headers and kbuild). Unstable and experimental come through a
 # private apt state (unstable.sh), never the host's; their modules build in
 # the unstable chroot that unstable.sh makes, with the compiler the headers
-# name: its path is in KBUILD/.vidshare-chroot. The date apt's lists were
-# fetched, which picked the kernel, is in CACHE/stock/RELEASE/.vidshare-picked.
+# name: its path is in KBUILD/.vidshare-chroot. The date a kernel was
+# first picked (downloaded) is in CACHE/stock/RELEASE/.vidshare-picked.
 #
 # Nothing is installed: the packages are downloaded with apt-get download
 # and unpacked with dpkg-deb. Installing them would replace the signed
