@@ -142,9 +142,9 @@ unpack() {
 	touch "$root/.vidshare-unpacked"
 }
 
-# file ROOT RELEASE WHAT: the kernel image or config in an unpacked root,
+# kernel_file ROOT RELEASE WHAT: the kernel image or config in an unpacked root,
 # where Debian 12 (/boot) or unstable (/usr/lib/modules) keeps it.
-file() {
+kernel_file() {
 	local f
 	for f in "$1/boot/$3-$2" "$1/usr/lib/modules/$2/$3.unsigned" "$1/usr/lib/modules/$2/$3"; do
 		[[ -e $f ]] && { echo "$f"; return; }
@@ -168,6 +168,8 @@ done
 # state. Experimental's is not run when it is not newer than unstable's.
 vers=()
 skip=()
+chroot=
+urel=
 for i in "${!labels[@]}"; do
 	vers+=("")
 	skip+=("")
@@ -177,12 +179,17 @@ for i in "${!labels[@]}"; do
 		[[ -n ${rel:-} ]] || { echo "stock-kernels.sh: Debian ${labels[$i]} has no amd64 kernel" >&2; exit 1; }
 		rels[$i]=$rel
 		vers[$i]=$ver
-		if [[ ${labels[$i]} == experimental ]]; then
+		if [[ ${labels[$i]} == unstable ]]; then
+			urel=$rel uver=$ver
+		elif [[ -z $urel ]]; then
 			read -r urel uver <<< "$(newest_apt newest unstable)" || true
-			if [[ -n ${uver:-} ]] && ! dpkg --compare-versions "$ver" gt "$uver"; then
-				skip[$i]="its newest kernel, $rel ($ver), is not newer than unstable's $urel ($uver)"
-			fi
 		fi
+		if [[ ${labels[$i]} == experimental && -n ${uver:-} ]] &&
+		   ! dpkg --compare-versions "$ver" gt "$uver"; then
+			skip[$i]="its newest kernel, $rel ($ver), is not newer than unstable's $urel ($uver)"
+		fi
+		# One build chroot serves both suites' kernels.
+		[[ -n $chroot ]] || chroot=$(newest_apt chroot)
 		;;
 	esac
 done
@@ -195,10 +202,7 @@ for i in "${!labels[@]}"; do
 		unpack "$rel" "${vers[$i]}"
 		date -u +%F > "$store/$rel/.vidshare-picked"
 	fi
-	if [[ -n ${vers[$i]} ]]; then
-		chroot=$(newest_apt chroot)
-		echo "$chroot" > "$store/$rel/usr/src/linux-headers-$rel/.vidshare-chroot"
-	fi
+	[[ -z ${vers[$i]} ]] || echo "$chroot" > "$store/$rel/usr/src/linux-headers-$rel/.vidshare-chroot"
 done
 # With every kernel asked for, releases that apt no longer offers are stale.
 for old in "$store"/*; do
@@ -217,8 +221,8 @@ for i in "${!labels[@]}"; do
 		echo "skip ${labels[$i]}: ${skip[$i]}"
 		continue
 	fi
-	vmlinuz=$(file "$root" "$rel" vmlinuz)
-	config=$(file "$root" "$rel" config)
+	vmlinuz=$(kernel_file "$root" "$rel" vmlinuz)
+	config=$(kernel_file "$root" "$rel" config)
 	for f in "$vmlinuz" "$config" "$root/usr/src/linux-headers-$rel/Makefile"; do
 		[[ -r $f ]] || { echo "stock-kernels.sh: $f is missing" >&2; exit 1; }
 	done
