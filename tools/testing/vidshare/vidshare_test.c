@@ -2946,6 +2946,8 @@ TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
 	ksft_print_msg("%d unbinds and binds\n", binds);
 }
 
+#define PCI_BARS 6
+
 /*
  * The regions inside the BARs of the adapter at PCI address @bdf that name
  * vidshare in /proc/iomem and /proc/ioports (other adapters may be bound
@@ -2953,8 +2955,6 @@ TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
  * without devres outlives the unbind (and its name, in the module, the
  * rmmod), as pci_request_region() after pcim_enable_device() does from 6.16.
  */
-#define PCI_BARS 6
-
 static int vidshare_regions(const char *bdf)
 {
 	static const char *const files[] = { "/proc/iomem", "/proc/ioports" };
