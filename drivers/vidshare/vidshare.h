@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vidshare internals: shared by the PCI binding, the char device, the
- * mapping list, the memory types and the adapter quirks.
+ * mapping list, the memory types and the adapter models.
  */
 #ifndef _VIDSHARE_H
 #define _VIDSHARE_H
@@ -259,7 +259,7 @@ pgprot_t vidshare_memtype_pgprot(const struct vidshare_device *vdev, pgprot_t pr
 pgprot_t vidshare_memtype_of_pte(pte_t pte, pgprot_t prot);
 const char *vidshare_memtype_name(const struct vidshare_device *vdev, pgprot_t prot);
 
-/* quirks.c */
+/* adapters.c */
 extern const struct pci_device_id vidshare_pci_ids[];
 const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device, u32 class);
 int vidshare_pick_fb_bar(const struct vidshare_bar_desc *bars, int nr, int preferred);
