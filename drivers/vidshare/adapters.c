@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What vidshare knows about adapter models, all in one table: which BAR is
- * the frame buffer, how much memory is behind it, and how to read and set a
- * linear mode (Bochs DISPI on the QEMU standard VGA and its relatives,
- * register layout as in drivers/gpu/drm/tiny/bochs.c).
+ * What vidshare knows about adapter models, all in one table, the PCI id
+ * table: which BAR is the frame buffer, how much memory is behind it, and
+ * how to read and set a linear mode (Bochs DISPI on the QEMU standard VGA
+ * and its relatives, register layout as in drivers/gpu/drm/tiny/bochs.c).
  */
 
 #include <linux/io.h>
@@ -144,9 +144,8 @@ static u64 radeon_vram_size(struct vidshare_device *vdev)
 #define DISPI_REGS_LEN	(DISPI_MMIO_OFFSET + ((DISPI_INDEX_VIDEO_MEMORY_64K + 1) << 1))
 static_assert(VGA_MMIO_AR_INDEX < DISPI_REGS_LEN);
 
-#define DISPI_ADAPTER(_dev, _class, _name, _bpp, _min)			\
+#define DISPI_ADAPTER(_name, _bpp, _min)				\
 	{								\
-		.vendor = 0x1234, .device = (_dev), .class = (_class),	\
 		.name = (_name), .fb_bar = 0, .regs_bar = 2,		\
 		.regs_len = DISPI_REGS_LEN,				\
 		.vram_size = dispi_vram_size,				\
@@ -157,60 +156,55 @@ static_assert(VGA_MMIO_AR_INDEX < DISPI_REGS_LEN);
 #define DISPI_ALL_BPP	(VIDSHARE_BPP(8) | VIDSHARE_BPP(16) | VIDSHARE_BPP(24) | \
 			 VIDSHARE_BPP(32))
 
+/* -device VGA. */
+static const struct vidshare_adapter std_vga =
+	DISPI_ADAPTER("QEMU standard VGA", DISPI_ALL_BPP, 0);
+
 /*
- * Every adapter model vidshare knows. The first entry whose ids and class
- * match is used; the rest get vidshare_generic.
+ * -device secondary-vga and -device bochs-display: same ids, same class.
+ * The Bochs display shows 16 and 32 bpp only, at least 64x64; offer what
+ * both show.
  */
-static const struct vidshare_adapter vidshare_adapters[] = {
-	/* -device VGA. */
-	DISPI_ADAPTER(0x1111, PCI_CLASS_DISPLAY_VGA, "QEMU standard VGA", DISPI_ALL_BPP, 0),
-	/*
-	 * -device secondary-vga and -device bochs-display: same ids, same
-	 * class. The Bochs display shows 16 and 32 bpp only, at least
-	 * 64x64; offer what both show.
-	 */
-	DISPI_ADAPTER(0x1111, PCI_CLASS_DISPLAY_OTHER, "QEMU secondary VGA or Bochs display",
-		      VIDSHARE_BPP(16) | VIDSHARE_BPP(32), 64),
-	/* -device virtio-vga, bound only on request: the DISPI side of it. */
-	{
-		.vendor = PCI_VENDOR_ID_REDHAT_QUMRANET, .device = 0x1050,
-		.name = "virtio VGA (VGA side; virtio-gpu is unavailable while bound)",
-		.fb_bar = 0, .regs_bar = 2, .regs_len = DISPI_REGS_LEN,
-		.vram_size = dispi_vram_size,
-		.mode_ops = &dispi_mode_ops, .mode_bpp = DISPI_ALL_BPP,
-	},
-	/* -device cirrus-vga: a 32 MiB BAR in front of 4 MiB of memory. */
-	{
-		.vendor = PCI_VENDOR_ID_CIRRUS, .device = PCI_DEVICE_ID_CIRRUS_5446,
-		.name = "Cirrus Logic GD5446", .fb_bar = 0, .regs_bar = -1,
-		.vram_fixed = SZ_4M,
-	},
-	/*
-	 * -device qxl-vga and -device qxl: BAR0 is not prefetchable, and
-	 * holds the command rings after the primary surface.
-	 */
-	{
-		.vendor = PCI_VENDOR_ID_REDHAT, .device = 0x0100, .name = "QXL",
-		.fb_bar = 0, .regs_bar = 2, .regs_len = QXL_ROM_SURFACE0_SIZE + 4,
-		.vram_size = qxl_vram_size, .fb_bar_shared = true,
-	},
-	/* -device vmware-svga: BAR0 is the I/O ports, BAR1 the frame buffer. */
-	{
-		.vendor = PCI_VENDOR_ID_VMWARE, .device = 0x0405, .name = "VMware SVGA II",
-		.fb_bar = 1, .regs_bar = 0, .regs_io = true, .regs_len = SVGA_VALUE_PORT + 4,
-		.vram_size = svga_vram_size,
-	},
-	/* -device ati-vga: Rage 128 Pro, and model=rv100, Radeon 7000. */
-	{
-		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5046, .name = "ATI Rage 128 Pro",
-		.fb_bar = 0, .regs_bar = 2, .regs_len = ATI_CNFG_MEMSIZE + 4,
-		.vram_size = r128_vram_size,
-	},
-	{
-		.vendor = PCI_VENDOR_ID_ATI, .device = 0x5159, .name = "ATI Radeon 7000",
-		.fb_bar = 0, .regs_bar = 2, .regs_len = ATI_CNFG_MEMSIZE + 4,
-		.vram_size = radeon_vram_size,
-	},
+static const struct vidshare_adapter secondary_vga =
+	DISPI_ADAPTER("QEMU secondary VGA or Bochs display",
+		      VIDSHARE_BPP(16) | VIDSHARE_BPP(32), 64);
+
+/* -device virtio-vga, bound only on request: the DISPI side of it. */
+static const struct vidshare_adapter virtio_vga =
+	DISPI_ADAPTER("virtio VGA (VGA side; virtio-gpu is unavailable while bound)",
+		      DISPI_ALL_BPP, 0);
+
+/* -device cirrus-vga: a 32 MiB BAR in front of 4 MiB of memory. */
+static const struct vidshare_adapter cirrus = {
+	.name = "Cirrus Logic GD5446", .fb_bar = 0, .regs_bar = -1,
+	.vram_fixed = SZ_4M,
+};
+
+/*
+ * -device qxl-vga and -device qxl: BAR0 is not prefetchable, and holds the
+ * command rings after the primary surface.
+ */
+static const struct vidshare_adapter qxl = {
+	.name = "QXL", .fb_bar = 0, .regs_bar = 2,
+	.regs_len = QXL_ROM_SURFACE0_SIZE + 4,
+	.vram_size = qxl_vram_size, .fb_bar_shared = true,
+};
+
+/* -device vmware-svga: BAR0 is the I/O ports, BAR1 the frame buffer. */
+static const struct vidshare_adapter vmware_svga = {
+	.name = "VMware SVGA II", .fb_bar = 1, .regs_bar = 0, .regs_io = true,
+	.regs_len = SVGA_VALUE_PORT + 4, .vram_size = svga_vram_size,
+};
+
+/* -device ati-vga: Rage 128 Pro, and model=rv100, Radeon 7000. */
+static const struct vidshare_adapter ati_r128 = {
+	.name = "ATI Rage 128 Pro", .fb_bar = 0, .regs_bar = 2,
+	.regs_len = ATI_CNFG_MEMSIZE + 4, .vram_size = r128_vram_size,
+};
+
+static const struct vidshare_adapter ati_radeon = {
+	.name = "ATI Radeon 7000", .fb_bar = 0, .regs_bar = 2,
+	.regs_len = ATI_CNFG_MEMSIZE + 4, .vram_size = radeon_vram_size,
 };
 
 static const struct vidshare_adapter vidshare_generic = {
@@ -218,21 +212,92 @@ static const struct vidshare_adapter vidshare_generic = {
 	.fb_bar = -1, .regs_bar = -1,
 };
 
-/*
- * The adapters vidshare binds by itself: the models above that QEMU
- * emulates. virtio-vga is left out: virtio_pci drives it as a GPU, and
- * vidshare takes it only when asked (ids= or driver_override).
- * There is deliberately no MODULE_DEVICE_TABLE: vidshare never loads
+#define VIDSHARE_MODEL(_vendor, _device, _model)			\
+	PCI_DEVICE(_vendor, _device),					\
+	.driver_data = (kernel_ulong_t)&(_model)
+
+#define VIDSHARE_MODEL_CLASS(_vendor, _device, _class, _model)	\
+	VIDSHARE_MODEL(_vendor, _device, _model),			\
+	.class = (_class) << 8, .class_mask = 0xffff00
+
+/**
+ * DOC: Supported adapters
+ *
+ * Everything vidshare knows about adapter models is one table,
+ * ``vidshare_pci_ids[]`` in ``drivers/vidshare/adapters.c``: the PCI ids (and
+ * class, where two models share ids) of each model, with its description,
+ * a &struct vidshare_adapter, in ``driver_data``. The description names the
+ * frame-buffer BAR, the register BAR and how much of it the register code
+ * touches, how to read the size of the video memory, and the mode
+ * interface with the depths and the smallest size it displays. The models
+ * are those QEMU emulates:
+ *
+ * ====================  ===========  ======  ==========  ==========================  ==========
+ * QEMU ``-device``      ids          FB BAR  registers   usable size from            modes
+ * ====================  ===========  ======  ==========  ==========================  ==========
+ * ``VGA``               1234:1111,   BAR0    BAR2        DISPI video memory          DISPI
+ *                       class 0300
+ * ``secondary-vga``,    1234:1111,   BAR0    BAR2        DISPI video memory          DISPI,
+ * ``bochs-display``     class 0380                                                   16/32 bpp,
+ *                                                                                    64x64 up
+ * ``virtio-vga`` (*)    1af4:1050    BAR0    BAR2        DISPI video memory          DISPI
+ * ``qxl``, ``qxl-vga``  1b36:0100    BAR0    BAR2 (ROM)  ROM ``surface0_area_size``  none
+ * ``cirrus-vga``        1013:00b8    BAR0    none        fixed 4 MiB (GD5446)        none
+ * ``vmware-svga``       15ad:0405    BAR1    BAR0 (I/O)  ``SVGA_REG_VRAM_SIZE``      none
+ * ``ati-vga``           1002:5046    BAR0    BAR2        ``CNFG_MEMSIZE``, 26 bits   none
+ * ``ati-vga,model=      1002:5159    BAR0    BAR2        ``CNFG_MEMSIZE``            none
+ * rv100``
+ * ====================  ===========  ======  ==========  ==========================  ==========
+ *
+ * DISPI is the Bochs display interface (the registers at 0x500 of BAR2, as
+ * in the kernel's ``bochs`` DRM driver): it reports the video memory in
+ * 64 KiB units, and reads and sets linear modes of 8, 16, 24 and 32 bpp
+ * (16 and 32 only on the Bochs display, which ``secondary-vga`` shares
+ * ids and class with), widths a multiple of 8 up to 16000 and heights up
+ * to 12000. Only the DISPI models have a mode interface: on the others
+ * ``VIDSHARE_IOC_GET_MODE`` and ``VIDSHARE_IOC_SET_MODE`` fail with
+ * ``EOPNOTSUPP`` and INFO reports no mode.
+ *
+ * (*) virtio-vga's entry matches only through ``driver_override``
+ * (``override_only``), or through the ``ids`` parameter: ``virtio_pci``
+ * drives it as a GPU, so vidshare takes its VGA side only when asked, and
+ * virtio-gpu is unavailable while vidshare has it.
+ *
+ * The BAR may be larger than the memory behind it: Cirrus's BAR0 is 32 MiB
+ * with 4 MiB of memory and the blitter at 16 MiB, QXL's BAR0 holds the
+ * primary surface first and command rings after it. The size shared is the
+ * size the model's register reports (or its fixed size), never more than
+ * the BAR, rounded down to a page. A register that does not answer, or
+ * answers more than the BAR, means the whole BAR, except for QXL, whose BAR
+ * holds more than video memory: then nothing is shared and vidshare does
+ * not bind. A register BAR that is not of the type the model's code
+ * expects (memory, or I/O for the VMware SVGA's ports), or is shorter than
+ * the registers it touches, is left alone.
+ *
+ * Shares are write-combining when the frame-buffer BAR is prefetchable, as
+ * it is on every model above but QXL, whose BAR0 is shared uncached. The
+ * BAR's flag decides, not the table.
+ *
+ * Any other device bound through ``ids`` or ``driver_override`` is
+ * described by the generic entry: the largest prefetchable memory BAR of at
+ * least a page is the frame buffer, all of it shared, with no register BAR
+ * and no mode interface.
+ *
+ * There is no ``MODULE_DEVICE_TABLE``: vidshare is never loaded
  * automatically, and like any PCI driver it only probes devices that no
  * other driver has bound.
  */
 const struct pci_device_id vidshare_pci_ids[] = {
-	{ PCI_DEVICE(0x1234, 0x1111) },
-	{ PCI_DEVICE(PCI_VENDOR_ID_CIRRUS, PCI_DEVICE_ID_CIRRUS_5446) },
-	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT, 0x0100) },
-	{ PCI_DEVICE(PCI_VENDOR_ID_VMWARE, 0x0405) },
-	{ PCI_DEVICE(PCI_VENDOR_ID_ATI, 0x5046) },
-	{ PCI_DEVICE(PCI_VENDOR_ID_ATI, 0x5159) },
+	{ VIDSHARE_MODEL_CLASS(0x1234, 0x1111, PCI_CLASS_DISPLAY_VGA, std_vga) },
+	{ VIDSHARE_MODEL_CLASS(0x1234, 0x1111, PCI_CLASS_DISPLAY_OTHER, secondary_vga) },
+	/* Only through driver_override (or ids=): virtio_pci drives it. */
+	{ VIDSHARE_MODEL(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1050, virtio_vga),
+	  .override_only = 1 },
+	{ VIDSHARE_MODEL(PCI_VENDOR_ID_CIRRUS, PCI_DEVICE_ID_CIRRUS_5446, cirrus) },
+	{ VIDSHARE_MODEL(PCI_VENDOR_ID_REDHAT, 0x0100, qxl) },
+	{ VIDSHARE_MODEL(PCI_VENDOR_ID_VMWARE, 0x0405, vmware_svga) },
+	{ VIDSHARE_MODEL(PCI_VENDOR_ID_ATI, 0x5046, ati_r128) },
+	{ VIDSHARE_MODEL(PCI_VENDOR_ID_ATI, 0x5159, ati_radeon) },
 	{ }
 };
 EXPORT_SYMBOL_IF_KUNIT(vidshare_pci_ids);
@@ -243,18 +308,21 @@ EXPORT_SYMBOL_IF_KUNIT(vidshare_pci_ids);
  * @device: PCI device id
  * @class: PCI class code, as in &pci_dev.class
  *
- * Return: the model's entry, or the generic entry for unknown models.
+ * For a device the PCI core matched through ``ids`` or ``driver_override``,
+ * which carries no ``driver_data``. Entries that match only through
+ * ``driver_override`` count too.
+ *
+ * Return: the model's description in vidshare_pci_ids[], or the generic
+ * one for unknown models.
  */
 const struct vidshare_adapter *vidshare_adapter_find(u16 vendor, u16 device, u32 class)
 {
-	int i;
+	const struct pci_device_id *id;
 
-	for (i = 0; i < ARRAY_SIZE(vidshare_adapters); i++) {
-		const struct vidshare_adapter *a = &vidshare_adapters[i];
-
-		if (a->vendor == vendor && a->device == device &&
-		    (!a->class || a->class == class >> 8))
-			return a;
+	for (id = vidshare_pci_ids; id->vendor; id++) {
+		if (id->vendor == vendor && id->device == device &&
+		    !((id->class ^ class) & id->class_mask))
+			return (const struct vidshare_adapter *)id->driver_data;
 	}
 	return &vidshare_generic;
 }

@@ -73,8 +73,18 @@ static inline bool vidshare_vma_sealed(struct vm_area_struct *vma)
 #endif
 }
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
 struct kunit;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+/* 6.18 passes the test to the parameter generators of KUnit cases. */
+#define VIDSHARE_KUNIT_GEN_PARAMS(name, prev, desc)			\
+	const void *name(struct kunit *test, const void *prev, char *desc)
+#else
+#define VIDSHARE_KUNIT_GEN_PARAMS(name, prev, desc)			\
+	const void *name(const void *prev, char *desc)
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
 /* No KUnit user context before 6.11: the vidshare_user suite skips. */
 static inline unsigned long kunit_vm_mmap(struct kunit *test, struct file *file,
 					  unsigned long addr, unsigned long len,

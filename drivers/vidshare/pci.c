@@ -109,12 +109,14 @@ static int vidshare_map_regs(struct pci_dev *pdev, struct vidshare_device *vdev,
 
 static int vidshare_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	const struct vidshare_adapter *adapter =
-		vidshare_adapter_find(pdev->vendor, pdev->device, pdev->class);
+	const struct vidshare_adapter *adapter = (const void *)id->driver_data;
 	struct vidshare_bar_desc bars[PCI_STD_NUM_BARS];
 	struct vidshare_device *vdev;
 	int bar, i, ret;
 
+	/* Matched through ids= or driver_override: no driver_data. */
+	if (!adapter)
+		adapter = vidshare_adapter_find(pdev->vendor, pdev->device, pdev->class);
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		bars[i].flags = pci_resource_flags(pdev, i);
 		bars[i].len = pci_resource_len(pdev, i);

@@ -40,9 +40,6 @@ struct vidshare_mode_ops {
 
 /**
  * struct vidshare_adapter - what vidshare knows about one adapter model
- * @vendor: PCI vendor id
- * @device: PCI device id
- * @class: PCI base and sub class (``pdev->class >> 8``), or 0 for any
  * @name: human-readable model name
  * @fb_bar: frame-buffer BAR, or -1 to pick the largest prefetchable BAR
  * @regs_bar: BAR of the registers @vram_size and @mode_ops use, or -1
@@ -60,11 +57,12 @@ struct vidshare_mode_ops {
  * @mode_bpp: VIDSHARE_BPP() of every depth the mode interface displays
  * @mode_min: smallest width and height it displays, if it has a limit
  *	beyond the rules of vidshare_mode_check()
+ *
+ * Each model's description hangs off &pci_device_id.driver_data of its
+ * entries in vidshare_pci_ids[], which hold its PCI ids and, where two
+ * models share them, its class.
  */
 struct vidshare_adapter {
-	u16 vendor;
-	u16 device;
-	u16 class;
 	const char *name;
 	int fb_bar;
 	int regs_bar;

@@ -294,60 +294,60 @@ static void adapter_table(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, a->vram_size);
 }
 
-/* Every id vidshare binds by itself is a model it knows. */
-static void adapter_ids_known(struct kunit *test)
+/* The PCI id table, one parameter per entry (it ends with an empty one). */
+static VIDSHARE_KUNIT_GEN_PARAMS(pci_id_gen_params, prev, desc)
 {
-	const struct vidshare_adapter *generic = vidshare_adapter_find(0, 0, 0);
-	const struct pci_device_id *id;
+	const struct pci_device_id *id = prev ? (const struct pci_device_id *)prev + 1 :
+						vidshare_pci_ids;
 
-	for (id = vidshare_pci_ids; id->vendor; id++) {
-		KUNIT_EXPECT_PTR_NE_MSG(test, vidshare_adapter_find(id->vendor, id->device,
-								    VGA_CLASS),
-					generic, "%04x:%04x", id->vendor, id->device);
-		KUNIT_EXPECT_PTR_NE_MSG(test, vidshare_adapter_find(id->vendor, id->device,
-								    OTHER_CLASS),
-					generic, "%04x:%04x", id->vendor, id->device);
-	}
-	/* virtio-vga is known, but bound only on request. */
-	for (id = vidshare_pci_ids; id->vendor; id++)
-		KUNIT_EXPECT_FALSE(test, id->vendor == 0x1af4 && id->device == 0x1050);
-	KUNIT_EXPECT_PTR_NE(test, vidshare_adapter_find(0x1af4, 0x1050, VGA_CLASS), generic);
+	if (!id->vendor)
+		return NULL;
+	if (id->class_mask)
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%04x:%04x class %04x", id->vendor,
+			 id->device, id->class >> 8);
+	else
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%04x:%04x", id->vendor, id->device);
+	return id;
 }
-
-/* Every model that reads registers, with the BAR its table entry names. */
-static const struct {
-	u16 vendor, device;
-	u32 class;
-} models[] = {
-	{ 0x1234, 0x1111, VGA_CLASS }, { 0x1234, 0x1111, OTHER_CLASS },
-	{ 0x1af4, 0x1050, VGA_CLASS }, { 0x1b36, 0x0100, OTHER_CLASS },
-	{ 0x15ad, 0x0405, VGA_CLASS }, { 0x1002, 0x5046, VGA_CLASS },
-	{ 0x1002, 0x5159, VGA_CLASS },
-};
-
-static void model_desc(const typeof(models[0]) *m, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%04x:%04x class %04x", m->vendor, m->device,
-		 m->class >> 8);
-}
-
-KUNIT_ARRAY_PARAM(model, models, model_desc);
 
 /*
- * A model's register code runs only on a BAR of the type it expects that
- * holds every register it touches: a device bound through ids= or
+ * Every entry of the id table describes its model, and a device that the
+ * PCI core matched through ids= or driver_override (no driver_data) finds
+ * that same description. Only virtio-vga waits for driver_override.
+ */
+static void adapter_ids_known(struct kunit *test)
+{
+	const struct pci_device_id *id = test->param_value;
+	const struct vidshare_adapter *a = (const void *)id->driver_data;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_NOT_NULL(test, a->name);
+	KUNIT_EXPECT_PTR_EQ(test, vidshare_adapter_find(id->vendor, id->device, id->class), a);
+	KUNIT_EXPECT_EQ(test, !!id->override_only, id->vendor == 0x1af4 && id->device == 0x1050);
+}
+
+/*
+ * For every model in the id table: its register code runs only on a BAR
+ * of the type it expects that holds every register it touches: a device bound through ids= or
  * driver_override with a short BAR, or an I/O BAR where memory is
  * expected, gets no access outside its BAR.
  */
 static void regs_bar_checked(struct kunit *test)
 {
-	const typeof(models[0]) *m = test->param_value;
-	const struct vidshare_adapter *a = vidshare_adapter_find(m->vendor, m->device, m->class);
-	unsigned long type = a->regs_io ? IORESOURCE_IO : IORESOURCE_MEM;
-	unsigned long other = a->regs_io ? IORESOURCE_MEM : IORESOURCE_IO;
+	const struct pci_device_id *id = test->param_value;
+	const struct vidshare_adapter *a = (const void *)id->driver_data;
+	unsigned long type, other;
 	struct vidshare_bar_desc bar;
 
-	KUNIT_ASSERT_GE(test, a->regs_bar, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	/* Without a register BAR, no code that reads registers. */
+	if (a->regs_bar < 0) {
+		KUNIT_EXPECT_NULL(test, a->vram_size);
+		KUNIT_EXPECT_NULL(test, a->mode_ops);
+		return;
+	}
+	type = a->regs_io ? IORESOURCE_IO : IORESOURCE_MEM;
+	other = a->regs_io ? IORESOURCE_MEM : IORESOURCE_IO;
 	KUNIT_ASSERT_NOT_NULL(test, a->vram_size);
 	KUNIT_EXPECT_GT(test, a->regs_len, 0U);
 
@@ -392,8 +392,8 @@ static struct kunit_case vidshare_bar_cases[] = {
 	KUNIT_CASE(bar_fallback_largest_prefetchable),
 	KUNIT_CASE(bar_none),
 	KUNIT_CASE(adapter_table),
-	KUNIT_CASE(adapter_ids_known),
-	KUNIT_CASE_PARAM(regs_bar_checked, model_gen_params),
+	KUNIT_CASE_PARAM(adapter_ids_known, pci_id_gen_params),
+	KUNIT_CASE_PARAM(regs_bar_checked, pci_id_gen_params),
 	KUNIT_CASE(fb_size_from_registers),
 	{}
 };
