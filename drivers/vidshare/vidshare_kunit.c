@@ -82,48 +82,68 @@ static void view_whole_fb(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.size, (u64)FB_SIZE);
 }
 
-static void view_bounds_refused(struct kunit *test)
+struct bad_view {
+	u64 off, size;
+};
+
+static const struct bad_view bad_views[] = {
+	{ 0, 0 },			/* empty */
+	{ FB_SIZE, 1 },			/* starts at the end */
+	{ FB_SIZE - 1, 2 },		/* ends one past */
+	{ 0, FB_SIZE + 1 },
+	{ FB_SIZE + 1, 1 },
+	{ U64_MAX, 1 },			/* overflows */
+	{ PAGE_SIZE, U64_MAX },
+	{ U64_MAX, U64_MAX },
+};
+
+static void bad_view_desc(const struct bad_view *b, char *desc)
 {
-	static const struct { u64 off, size; } bad[] = {
-		{ 0, 0 },			/* empty */
-		{ FB_SIZE, 1 },			/* starts at the end */
-		{ FB_SIZE - 1, 2 },		/* ends one past */
-		{ 0, FB_SIZE + 1 },
-		{ FB_SIZE + 1, 1 },
-		{ U64_MAX, 1 },			/* overflows */
-		{ PAGE_SIZE, U64_MAX },
-		{ U64_MAX, U64_MAX },
-	};
-	struct vidshare_view v;
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		struct vidshare_share req = {
-			.view_offset = bad[i].off, .view_size = bad[i].size,
-		};
-
-		KUNIT_EXPECT_EQ_MSG(test, check(&req, &v), -EINVAL,
-				    "offset %llx size %llx", bad[i].off, bad[i].size);
-	}
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "offset %llx size %llx", b->off, b->size);
 }
 
+KUNIT_ARRAY_PARAM(bad_view, bad_views, bad_view_desc);
+
+static void view_bounds_refused(struct kunit *test)
+{
+	const struct bad_view *b = test->param_value;
+	struct vidshare_share req = { .view_offset = b->off, .view_size = b->size };
+	struct vidshare_view v;
+
+	KUNIT_EXPECT_EQ(test, check(&req, &v), -EINVAL);
+}
+
+static const u32 share_flag_bits[] = {
+	BIT(0), BIT(1), BIT(2), BIT(3), BIT(4), BIT(5), BIT(6), BIT(7),
+	BIT(8), BIT(9), BIT(10), BIT(11), BIT(12), BIT(13), BIT(14), BIT(15),
+	BIT(16), BIT(17), BIT(18), BIT(19), BIT(20), BIT(21), BIT(22), BIT(23),
+	BIT(24), BIT(25), BIT(26), BIT(27), BIT(28), BIT(29), BIT(30), BIT(31),
+};
+
+static void share_flag_desc(const u32 *flag, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "flag bit %d", ffs(*flag) - 1);
+}
+
+KUNIT_ARRAY_PARAM(share_flag, share_flag_bits, share_flag_desc);
+
+/* Each flag bit alone: the known ones are taken, the others refused. */
 static void share_flags_checked(struct kunit *test)
 {
-	struct vidshare_share req = { .view_size = 1 };
+	const u32 *flag = test->param_value;
+	struct vidshare_share req = { .view_size = 1, .flags = *flag };
 	struct vidshare_view v;
-	int bit;
 
-	for (bit = 0; bit < 32; bit++) {
-		req.flags = 1U << bit;
-		if (req.flags == VIDSHARE_SHARE_FIXED)
-			req.requested_addr = SZ_1G;
-		KUNIT_EXPECT_EQ_MSG(test, check(&req, &v),
-				    req.flags & VIDSHARE_SHARE_FLAGS ? 0 : -EINVAL,
-				    "flag bit %d", bit);
-		req.requested_addr = 0;
-	}
-	req.flags = 0;
-	req.reserved = 1;
+	if (req.flags == VIDSHARE_SHARE_FIXED)
+		req.requested_addr = SZ_1G;
+	KUNIT_EXPECT_EQ(test, check(&req, &v), req.flags & VIDSHARE_SHARE_FLAGS ? 0 : -EINVAL);
+}
+
+static void share_reserved_checked(struct kunit *test)
+{
+	struct vidshare_share req = { .view_size = 1, .reserved = 1 };
+	struct vidshare_view v;
+
 	KUNIT_EXPECT_EQ(test, check(&req, &v), -EINVAL);
 }
 
@@ -151,8 +171,9 @@ static struct kunit_case vidshare_view_cases[] = {
 	KUNIT_CASE(view_straddles_page),
 	KUNIT_CASE(view_last_byte),
 	KUNIT_CASE(view_whole_fb),
-	KUNIT_CASE(view_bounds_refused),
-	KUNIT_CASE(share_flags_checked),
+	KUNIT_CASE_PARAM(view_bounds_refused, bad_view_gen_params),
+	KUNIT_CASE_PARAM(share_flags_checked, share_flag_gen_params),
+	KUNIT_CASE(share_reserved_checked),
 	KUNIT_CASE(share_fixed_needs_aligned_address),
 	{}
 };
@@ -418,27 +439,34 @@ static void mode_good(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vidshare_mode_check(vga, &m, FB_SIZE, &stride), 0);
 }
 
+static const struct vidshare_mode bad_modes[] = {
+	{ .width = 640, .height = 480, .bpp = 7 },
+	{ .width = 640, .height = 480, .bpp = 0 },
+	{ .width = 0, .height = 480, .bpp = 32 },
+	{ .width = 100, .height = 480, .bpp = 32 },
+	{ .width = 100000, .height = 480, .bpp = 32 },
+	{ .width = 640, .height = 0, .bpp = 32 },
+	{ .width = 640, .height = 12001, .bpp = 8 },
+	{ .width = 2048, .height = 2049, .bpp = 32 },	/* > 16 MiB */
+	{ .width = 640, .height = 480, .bpp = 32, .flags = 1 },
+	{ .width = 640, .height = 480, .bpp = 32, .reserved = 1 },
+};
+
+static void bad_mode_desc(const struct vidshare_mode *m, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%ux%ux%u flags %u reserved %u",
+		 m->width, m->height, m->bpp, m->flags, m->reserved);
+}
+
+KUNIT_ARRAY_PARAM(bad_mode, bad_modes, bad_mode_desc);
+
 static void mode_bad(struct kunit *test)
 {
-	static const struct vidshare_mode bad[] = {
-		{ .width = 640, .height = 480, .bpp = 7 },
-		{ .width = 640, .height = 480, .bpp = 0 },
-		{ .width = 0, .height = 480, .bpp = 32 },
-		{ .width = 100, .height = 480, .bpp = 32 },
-		{ .width = 100000, .height = 480, .bpp = 32 },
-		{ .width = 640, .height = 0, .bpp = 32 },
-		{ .width = 640, .height = 12001, .bpp = 8 },
-		{ .width = 2048, .height = 2049, .bpp = 32 },	/* > 16 MiB */
-		{ .width = 640, .height = 480, .bpp = 32, .flags = 1 },
-		{ .width = 640, .height = 480, .bpp = 32, .reserved = 1 },
-	};
 	const struct vidshare_adapter *vga = vidshare_adapter_find(0x1234, 0x1111, VGA_CLASS);
 	u32 stride;
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		KUNIT_EXPECT_EQ_MSG(test, vidshare_mode_check(vga, &bad[i], FB_SIZE, &stride),
-				    -EINVAL, "mode %d", i);
+	KUNIT_EXPECT_EQ(test, vidshare_mode_check(vga, test->param_value, FB_SIZE, &stride),
+			-EINVAL);
 }
 
 /* The Bochs display shows 16 and 32 bpp, at least 64x64. */
@@ -466,7 +494,7 @@ static void mode_per_adapter(struct kunit *test)
 
 static struct kunit_case vidshare_mode_cases[] = {
 	KUNIT_CASE(mode_good),
-	KUNIT_CASE(mode_bad),
+	KUNIT_CASE_PARAM(mode_bad, bad_mode_gen_params),
 	KUNIT_CASE(mode_per_adapter),
 	{}
 };
