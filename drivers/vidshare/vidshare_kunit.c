@@ -504,9 +504,13 @@ static struct kunit_suite vidshare_mode_suite = {
 	.test_cases = vidshare_mode_cases,
 };
 
+KUNIT_DEFINE_ACTION_WRAPPER(fput_action, fput, struct file *);
+
 /*
  * SHARE and UNSHARE run in the test's own user context (kunit_vm_mmap()
  * gives the test thread an mm), through a file of the first bound adapter.
+ * The file is put when the test ends, however it ends; shares still live
+ * then go with the test's mm.
  */
 static struct file *user_setup(struct kunit *test)
 {
@@ -518,7 +522,22 @@ static struct file *user_setup(struct kunit *test)
 	file = filp_open("/dev/vidshare0", O_RDWR, 0);
 	if (IS_ERR(file))
 		kunit_skip(test, "no /dev/vidshare0: %ld", PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fput_action, file), 0);
 	return file;
+}
+
+static void max_shares_restore(void *saved)
+{
+	WRITE_ONCE(vidshare_max_shares, (unsigned int)(uintptr_t)saved);
+}
+
+/* Set the max_shares parameter until the test ends, however it ends. */
+static void max_shares_set(struct kunit *test, unsigned int val)
+{
+	void *saved = (void *)(uintptr_t)READ_ONCE(vidshare_max_shares);
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, max_shares_restore, saved), 0);
+	WRITE_ONCE(vidshare_max_shares, val);
 }
 
 static void user_share_write_read_unshare(struct kunit *test)
@@ -559,7 +578,6 @@ static void user_share_write_read_unshare(struct kunit *test)
 					     sizeof(got)), 0UL);
 	u.virtual_addr = b.virtual_addr;
 	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
-	fput(file);
 }
 
 static void user_fixed(struct kunit *test)
@@ -581,18 +599,16 @@ static void user_fixed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.virtual_addr, busy - 16 * PAGE_SIZE);
 	u.virtual_addr = s.virtual_addr;
 	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
-	fput(file);
 }
 
 static void user_limit(struct kunit *test)
 {
 	struct file *file = user_setup(test);
-	unsigned int saved = vidshare_max_shares;
 	struct vidshare_share s[3];
 	struct vidshare_unshare u = {};
 	int i;
 
-	vidshare_max_shares = 2;
+	max_shares_set(test, 2);
 	for (i = 0; i < 3; i++)
 		s[i] = (struct vidshare_share){ .view_size = PAGE_SIZE };
 	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s[0]), 0);
@@ -601,12 +617,10 @@ static void user_limit(struct kunit *test)
 	u.virtual_addr = s[0].virtual_addr;
 	KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
 	KUNIT_EXPECT_EQ(test, vidshare_do_share(file, &s[2]), 0);
-	vidshare_max_shares = saved;
 	for (i = 1; i < 3; i++) {
 		u.virtual_addr = s[i].virtual_addr;
 		KUNIT_EXPECT_EQ(test, vidshare_do_unshare(file, &u), 0);
 	}
-	fput(file);
 }
 
 static struct kunit_case vidshare_user_cases[] = {
