@@ -6,12 +6,13 @@
  * revocation of every share when the adapter goes away.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/aperture.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "compat.h"
@@ -35,10 +36,14 @@ module_param_cb(max_shares, &max_shares_ops, &vidshare_max_shares, 0644);
 MODULE_PARM_DESC(max_shares,
 		 "Most live shares one open file may hold (1-1048576, default 256)");
 
-static char ids[1024];
-module_param_string(ids, ids, sizeof(ids), 0444);
+/*
+ * As vfio-pci's: read once at load time, then gone (no sysfs file, no
+ * memory kept); the ids it added are in the driver's new_id list.
+ */
+static char ids[1024] __initdata;
+module_param_string(ids, ids, sizeof(ids), 0);
 MODULE_PARM_DESC(ids,
-		 "More PCI ids to bind, comma separated vendor:device[:subvendor[:subdevice]] in hex, e.g. ids=1234:1111,1b36:0100");
+		 "More PCI ids to bind, comma separated vendor:device[:subvendor[:subdevice]] in hex, e.g. ids=1234:1111,1b36:0100; read at load time");
 
 static bool takeover;
 module_param(takeover, bool, 0644);
@@ -202,11 +207,11 @@ static struct pci_driver vidshare_pci_driver = {
 };
 
 /* Add the ids= parameter the way vfio-pci does. */
-static void vidshare_add_ids(void)
+static void __init vidshare_add_ids(void)
 {
-	char *buf = kstrdup(ids, GFP_KERNEL), *p = buf, *id;
+	char *p = ids, *id;
 
-	while (p && (id = strsep(&p, ","))) {
+	while ((id = strsep(&p, ","))) {
 		unsigned int vendor, device, subvendor = PCI_ANY_ID,
 			     subdevice = PCI_ANY_ID;
 		int n, ret;
@@ -215,16 +220,15 @@ static void vidshare_add_ids(void)
 			continue;
 		n = sscanf(id, "%x:%x:%x:%x", &vendor, &device, &subvendor, &subdevice);
 		if (n < 2 || vendor > 0xffff || device > 0xffff) {
-			pr_err("vidshare: ids: cannot parse \"%s\"\n", id);
+			pr_err("ids: cannot parse \"%s\"\n", id);
 			continue;
 		}
 		ret = pci_add_dynid(&vidshare_pci_driver, vendor, device,
 				    subvendor, subdevice, 0, 0, 0);
 		if (ret)
-			pr_err("vidshare: ids: cannot add %04x:%04x: %d\n",
+			pr_err("ids: cannot add %04x:%04x: %d\n",
 			       vendor, device, ret);
 	}
-	kfree(buf);
 }
 
 static int __init vidshare_init(void)
