@@ -58,10 +58,8 @@ static struct class vidshare_class = {
  * vidshare_do_info() - fill in what VIDSHARE_IOC_INFO reports
  * @vdev: the adapter
  * @info: filled in; the mode fields stay 0 when the adapter reports none
- *
- * Return: 0.
  */
-int vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info)
+void vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info)
 {
 	struct vidshare_mode mode = {};
 
@@ -84,7 +82,6 @@ int vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info)
 		info->bpp = mode.bpp;
 		info->stride = mode.stride;
 	}
-	return 0;
 }
 
 static struct vidshare_device *to_vidshare(struct device *dev)

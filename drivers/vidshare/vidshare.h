@@ -231,7 +231,7 @@ int vidshare_cdev_init(void);
 void vidshare_cdev_exit(void);
 int vidshare_cdev_add(struct vidshare_device *vdev);
 void vidshare_cdev_del(struct vidshare_device *vdev);
-int vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info);
+void vidshare_do_info(struct vidshare_device *vdev, struct vidshare_info *info);
 
 /* debugfs.c */
 void vidshare_debugfs_init(void);
