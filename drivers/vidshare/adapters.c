@@ -226,7 +226,7 @@ static const struct vidshare_adapter vidshare_generic = {
  * Everything vidshare knows about adapter models is one table,
  * ``vidshare_pci_ids[]`` in ``drivers/vidshare/adapters.c``: the PCI ids (and
  * class, where two models share ids) of each model, with its description,
- * a &struct vidshare_adapter, in ``driver_data``. The description names the
+ * a ``struct vidshare_adapter``, in ``driver_data``. The description names the
  * frame-buffer BAR, the register BAR and how much of it the register code
  * touches, how to read the size of the video memory, and the mode
  * interface with the depths and the smallest size it displays. The models
