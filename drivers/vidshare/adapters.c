@@ -223,10 +223,10 @@ static const struct vidshare_adapter vidshare_generic = {
 /**
  * DOC: Supported adapters
  *
- * Everything vidshare knows about adapter models is one table,
- * ``vidshare_pci_ids[]`` in ``drivers/vidshare/adapters.c``: the PCI ids (and
- * class, where two models share ids) of each model, with its description,
- * a ``struct vidshare_adapter``, in ``driver_data``. The description names the
+ * Everything vidshare knows about adapter models is one table, the
+ * driver's PCI id table ``vidshare_pci_ids[]``: the PCI ids (and class,
+ * where two models share ids) of each model, with its description, a
+ * ``struct vidshare_adapter``, in ``driver_data``. The description names the
  * frame-buffer BAR, the register BAR and how much of it the register code
  * touches, how to read the size of the video memory, and the mode
  * interface with the depths and the smallest size it displays. The models

@@ -76,12 +76,13 @@ static inline bool vidshare_vma_sealed(struct vm_area_struct *vma)
 struct kunit;
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
-/* 6.18 passes the test to the parameter generators of KUnit cases. */
-#define VIDSHARE_KUNIT_GEN_PARAMS(name, prev, desc)			\
-	const void *name(struct kunit *test, const void *prev, char *desc)
+/*
+ * 6.18 passes the test to the parameter generators of KUnit cases:
+ * const void *gen(VIDSHARE_KUNIT_GEN_PARAMS) gets prev and desc.
+ */
+#define VIDSHARE_KUNIT_GEN_PARAMS struct kunit *test, const void *prev, char *desc
 #else
-#define VIDSHARE_KUNIT_GEN_PARAMS(name, prev, desc)			\
-	const void *name(const void *prev, char *desc)
+#define VIDSHARE_KUNIT_GEN_PARAMS const void *prev, char *desc
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)

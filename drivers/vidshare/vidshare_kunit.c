@@ -316,7 +316,7 @@ static void adapter_table(struct kunit *test)
 }
 
 /* The PCI id table, one parameter per entry (it ends with an empty one). */
-static VIDSHARE_KUNIT_GEN_PARAMS(pci_id_gen_params, prev, desc)
+static const void *pci_id_gen_params(VIDSHARE_KUNIT_GEN_PARAMS)
 {
 	const struct pci_device_id *id = prev ? (const struct pci_device_id *)prev + 1 :
 						vidshare_pci_ids;
