@@ -245,8 +245,7 @@ static const struct vidshare_adapter vidshare_generic = {
  * ``cirrus-vga``        1013:00b8    BAR0    none        fixed 4 MiB (GD5446)        none
  * ``vmware-svga``       15ad:0405    BAR1    BAR0 (I/O)  ``SVGA_REG_VRAM_SIZE``      none
  * ``ati-vga``           1002:5046    BAR0    BAR2        ``CNFG_MEMSIZE``, 26 bits   none
- * ``ati-vga,model=      1002:5159    BAR0    BAR2        ``CNFG_MEMSIZE``            none
- * rv100``
+ * (``model=rv100``)     1002:5159    BAR0    BAR2        ``CNFG_MEMSIZE``            none
  * ====================  ===========  ======  ==========  ==========================  ==========
  *
  * DISPI is the Bochs display interface (the registers at 0x500 of BAR2, as
