@@ -4,7 +4,20 @@
 # make run        boot QEMU, share the frame buffer, draw, screenshot, unshare
 # make check      the whole test suite in QEMU on a debug kernel
 # make tools      vidsharectl
+# make htmldocs   Documentation/vidshare as HTML in build/htmldocs, with
+#                 Sphinx, warning-free (KSRC=... names the kernel source)
+# make clean      everything the targets above made
 KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# The kernel source whose Sphinx extensions and kernel-doc htmldocs uses:
+# KSRC=..., else the linux-source-6.12 that make run and make check unpack
+# into their cache (VIDSHARE_CACHE, default /var/cache/vidshare), else one
+# unpacked in /usr/src.
+VIDSHARE_CACHE ?= /var/cache/vidshare
+KSRC ?= $(firstword $(patsubst %/scripts/kernel-doc,%,$(wildcard \
+	$(VIDSHARE_CACHE)/linux-source-6.12-*/scripts/kernel-doc \
+	/usr/src/linux-source-6.12/scripts/kernel-doc)))
+SPHINXBUILD ?= /usr/bin/sphinx-build
 
 all: modules
 
@@ -23,11 +36,37 @@ run:
 check:
 	tools/testing/vidshare/vidshare-test check
 
+# Every warning is an error (-W), all of them are reported (--keep-going),
+# and every page is read again (-E), so that each build judges the whole
+# documentation. kernel-abi runs $$srctree/scripts/get_abi.pl on
+# $$srctree/Documentation: build/htmldocs-srctree joins the two.
+htmldocs:
+	@test -n "$(KSRC)" -a -f "$(KSRC)/scripts/kernel-doc" || { \
+		echo "htmldocs: no kernel source; run make run once, or set KSRC=" \
+		"to an unpacked linux-source-6.12" >&2; exit 1; }
+	@test -x $(SPHINXBUILD) || { \
+		echo "htmldocs: $(SPHINXBUILD) is missing (Debian: python3-sphinx)" >&2; exit 1; }
+	rm -rf build/htmldocs build/htmldocs-srctree
+	mkdir -p build/htmldocs-srctree
+	ln -s "$(abspath $(KSRC))/scripts" build/htmldocs-srctree/scripts
+	ln -s "$(CURDIR)/Documentation" build/htmldocs-srctree/Documentation
+	KSRC="$(abspath $(KSRC))" srctree="$(CURDIR)/build/htmldocs-srctree" \
+		$(SPHINXBUILD) -b html -W --keep-going -E -q \
+		-d build/htmldocs-srctree/doctrees Documentation/vidshare build/htmldocs
+
+# Through kbuild where the kernel's build directory is there; without it
+# (no kernel headers installed) the same files by name, so that make clean
+# never needs a kernel.
 clean:
 	$(MAKE) -C tools/vidshare clean
 	rm -rf build
+ifneq ($(wildcard $(KDIR)/Makefile),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+else
+	@echo "clean: no kernel build directory $(KDIR), removing kbuild's files by name"
 	find drivers -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name 'modules.order' | xargs rm -f
 	rm -f Module.symvers modules.order
+endif
 
-.PHONY: all modules modules_install tools run check clean
+.PHONY: all modules modules_install tools run check htmldocs clean
