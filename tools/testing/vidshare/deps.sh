@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves xz-utils cpio
       kmod perl python3 sparse clang lld llvm busybox-static qemu-system-x86 debootstrap
-      linux-source-6.12)
+      linux-source-6.12 python3-sphinx)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
