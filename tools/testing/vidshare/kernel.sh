@@ -18,6 +18,9 @@
 #           .vidshare-chroot file for build-module.sh.
 #
 # Each flavour keeps one build: a new one replaces the flavour's old one.
+# The kernel build's own output goes to BUILD/build.log; stderr shows one
+# progress line instead (updated in place on a terminal, a line every 30
+# seconds otherwise), and the end of the log when the build fails.
 set -euo pipefail
 cache=$1
 jobs=$2
@@ -27,12 +30,14 @@ case $flavour in
 debug)
 	fragment=$here/kernel.config
 	name=kernel
+	objects=1300
 	make_args=()
 	targets=(bzImage modules)
 	;;
 clang)
 	fragment=$here/kernel-clang.config
 	name=kernel-clang
+	objects=650
 	make_args=(LLVM=1)
 	targets=(vmlinux modules)
 	for tool in clang ld.lld llvm-ar llvm-nm llvm-objcopy; do
@@ -44,6 +49,7 @@ newest)
 	fragment=$here/kernel.config
 	override=$here/kernel-newest.config
 	name=kernel-newest
+	objects=1350
 	targets=(bzImage modules)
 	;;
 *)
@@ -102,29 +108,74 @@ flock -u 8
 rm -rf "$build"
 mkdir -p "$build"
 start=$SECONDS
-{
-	"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" tinyconfig
-	# The fragment with the flavour's overrides: the last line naming an
-	# option wins, in its first line's place.
-	cat "$fragment" ${override:+"$override"} | awk '
-		/^CONFIG_/ { o = $0; sub(/=.*/, "", o); if (!(o in v)) k[n++] = o; v[o] = $0; next }
-		END { for (i = 0; i < n; i++) print v[k[i]] }' > "$build/.vidshare-fragment"
-	"${in[@]}" "$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" \
-		"$build/.vidshare-fragment"
-	"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" olddefconfig
-	# Every option of the fragment must have survived olddefconfig.
-	missing=0
-	while read -r line; do
-		case $line in
-		CONFIG_*=n) ! grep -q "^${line%=n}=" "$build/.config" || { echo "${fragment##*/}: $line did not stick"; missing=1; } ;;
-		CONFIG_*) grep -qx "$line" "$build/.config" || { echo "${fragment##*/}: $line did not stick"; missing=1; } ;;
-		esac
-	done < "$build/.vidshare-fragment"
-	[[ $missing == 0 ]]
-	echo "building the $flavour test kernel with $jobs jobs (a few minutes)"
-	"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" -j"$jobs" "${targets[@]}"
-	echo "built the $flavour test kernel in $((SECONDS - start)) seconds"
-} >&2
+log=$build/build.log
+pid=
+# However it ends, the build stops with it; when it failed (was not
+# interrupted), the end of its log is shown.
+trap 'rc=$?; [[ -z $pid ]] || kill "$pid" 2> /dev/null || true
+	if ((rc && rc != 130 && rc != 143)); then
+		echo "kernel.sh: the $flavour test kernel failed to build; the end of $log:" >&2
+		tail -25 "$log" >&2
+	fi' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "configuring the $flavour test kernel (log: $log)" >&2
+"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" tinyconfig > "$log" 2>&1
+# The fragment with the flavour's overrides: the last line naming an
+# option wins, in its first line's place.
+cat "$fragment" ${override:+"$override"} | awk '
+	/^CONFIG_/ { o = $0; sub(/=.*/, "", o); if (!(o in v)) k[n++] = o; v[o] = $0; next }
+	END { for (i = 0; i < n; i++) print v[k[i]] }' > "$build/.vidshare-fragment"
+"${in[@]}" "$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" \
+	"$build/.vidshare-fragment" >> "$log" 2>&1
+"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" olddefconfig >> "$log" 2>&1
+# Every option of the fragment must have survived olddefconfig.
+while read -r line; do
+	case $line in
+	CONFIG_*=n) ! grep -q "^${line%=n}=" "$build/.config" || echo "${fragment##*/}: $line did not stick" ;;
+	CONFIG_*) grep -qx "$line" "$build/.config" || echo "${fragment##*/}: $line did not stick" ;;
+	esac
+done < "$build/.vidshare-fragment" > "$build/.vidshare-missing"
+if [[ -s $build/.vidshare-missing ]]; then
+	tee -a "$log" < "$build/.vidshare-missing" >&2
+	exit 1
+fi
+
+# The progress: objects compiled (kbuild's CC and AS lines) of about as many
+# as the flavour's last build had, or an estimate before the first one.
+for old in "$cache/$name"-????????????????/.vidshare-objects; do
+	if [[ -s $old ]] && (($(cat "$old") > 0)); then
+		objects=$(cat "$old")
+	fi
+done
+progress() {
+	local n t=$((SECONDS - start)) pct
+	n=$(grep -cE '^  (CC|AS) ' "$log") || true
+	pct=$((n * 100 / objects))
+	((pct < 100)) || pct=99
+	printf 'kernel %s: %d/~%d objects (%d%%), %dm%02ds' "$flavour" "$n" "$objects" "$pct" \
+		$((t / 60)) $((t % 60))
+}
+echo "building the $flavour test kernel with $jobs jobs (a few minutes)" >&2
+"${in[@]}" make -C "$src" O="$build" "${make_args[@]}" -j"$jobs" "${targets[@]}" >> "$log" 2>&1 &
+pid=$!
+shown=$SECONDS
+while kill -0 "$pid" 2> /dev/null; do
+	sleep 1
+	if [[ -t 2 ]]; then
+		printf '\r%s\033[K' "$(progress)" >&2
+	elif ((SECONDS - shown >= 30)); then
+		echo "$(progress)" >&2
+		shown=$SECONDS
+	fi
+done
+[[ ! -t 2 ]] || printf '\r\033[K' >&2
+rc=0
+wait "$pid" || rc=$?
+pid=
+((rc == 0)) || exit "$rc"
+grep -cE '^  (CC|AS) ' "$log" > "$build/.vidshare-objects" || true
+echo "built the $flavour test kernel in $((SECONDS - start)) seconds ($(cat "$build/.vidshare-objects") objects)" >&2
 echo "$src" > "$build/.vidshare-src"
 [[ $flavour != newest ]] || echo "${in[3]}" > "$build/.vidshare-chroot"
 touch "$build/.vidshare-done"
