@@ -237,8 +237,11 @@ static const struct vidshare_adapter vidshare_generic = {
  * ====================  ===========  ======  ==========  ==========================  ==========
  * ``VGA``               1234:1111,   BAR0    BAR2        DISPI video memory          DISPI
  *                       class 0300
- * ``secondary-vga``,    1234:1111,   BAR0    BAR2        DISPI video memory          DISPI,
- * ``bochs-display``     class 0380                                                   16/32 bpp,
+ * ``secondary-vga``     1234:1111,   BAR0    BAR2        DISPI video memory          DISPI,
+ *                       class 0380                                                   16/32 bpp,
+ *                                                                                    64x64 up
+ * ``bochs-display``     1234:1111,   BAR0    BAR2        DISPI video memory          DISPI,
+ *                       class 0380                                                   16/32 bpp,
  *                                                                                    64x64 up
  * ``virtio-vga`` (*)    1af4:1050    BAR0    BAR2        DISPI video memory          DISPI
  * ``qxl``, ``qxl-vga``  1b36:0100    BAR0    BAR2 (ROM)  ROM ``surface0_area_size``  none
