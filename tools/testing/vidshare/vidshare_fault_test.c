@@ -132,7 +132,7 @@
 /* The callbacks of struct fault_op do not all need all their arguments. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
-#include "vidshare_helpers.h"
+#include "vidshare_lib.h"
 
 /*
  * Note: EXPECT_*() and ASSERT_*() expand to two statements (the check and an

@@ -70,7 +70,7 @@
 
 #include "vidshare_harness.h"
 
-#include "vidshare_helpers.h"
+#include "vidshare_lib.h"
 
 /* How long the unbind may take while the hostage stands. */
 #define UNBIND_LIMIT_MS		20000

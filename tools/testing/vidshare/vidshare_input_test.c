@@ -58,7 +58,7 @@
 
 #include "vidshare_harness.h"
 
-#include "vidshare_helpers.h"
+#include "vidshare_lib.h"
 
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE	0x03

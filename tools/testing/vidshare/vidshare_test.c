@@ -47,7 +47,7 @@
 
 #include "vidshare_harness.h"
 
-#include "vidshare_helpers.h"
+#include "vidshare_lib.h"
 
 /*
  * Note: EXPECT_*() and ASSERT_*() expand to two statements (the check and an

@@ -1,53 +1,19 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+// SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers shared by the vidshare selftests (vidshare_test.c and
- * vidshare_input_test.c): the ioctls, mappings, test patterns, access probes,
- * /proc, sysfs and debugfs readers, x86 PAT's memtype list, and binding the
- * adapter again after an unbind.
+ * The library of vidshare's userspace tests: see vidshare_lib.h.
  */
-#ifndef VIDSHARE_HELPERS_H
-#define VIDSHARE_HELPERS_H
+#include "vidshare_lib.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+char procbuf[1 << 18];
 
-#include <linux/vidshare.h>
-
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
-
-#define MAX_SHARES_PARAM	"/sys/module/vidshare/parameters/max_shares"
-#define DRIVER_DIR		"/sys/bus/pci/drivers/vidshare"
-#define CLASS_DIR		"/sys/class/vidshare"
-#define SZ_16M			(16ULL << 20)
-#define REBIND_TIMEOUT_MS	5000
-
-static inline const char *dev_path(void)
+const char *dev_path(void)
 {
 	const char *p = getenv("VIDSHARE_DEV");
 
 	return p && *p ? p : "/dev/vidshare0";
 }
 
-static inline uint64_t page_size(void)
+uint64_t page_size(void)
 {
 	static uint64_t ps;
 
@@ -56,28 +22,27 @@ static inline uint64_t page_size(void)
 	return ps;
 }
 
-static inline uint64_t pg_down(uint64_t x)
+uint64_t pg_down(uint64_t x)
 {
 	return x & ~(page_size() - 1);
 }
 
-static inline uint64_t pg_up(uint64_t x)
+uint64_t pg_up(uint64_t x)
 {
 	return pg_down(x + page_size() - 1);
 }
 
-static inline int vs_ioctl(int fd, unsigned long cmd, void *arg)
+int vs_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? errno : 0;
 }
 
-/* SHARE exactly as given in @s; 0 or the errno. */
-static inline int vs_share_raw(int fd, struct vidshare_share *s)
+int vs_share_raw(int fd, struct vidshare_share *s)
 {
 	return vs_ioctl(fd, VIDSHARE_IOC_SHARE, s);
 }
 
-static inline int vs_share(int fd, uint64_t off, uint64_t size, uint32_t flags,
+int vs_share(int fd, uint64_t off, uint64_t size, uint32_t flags,
 		    uint64_t req, struct vidshare_share *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -88,7 +53,7 @@ static inline int vs_share(int fd, uint64_t off, uint64_t size, uint32_t flags,
 	return vs_share_raw(fd, s);
 }
 
-static inline int vs_unshare_raw(int fd, uint64_t addr, uint32_t flags, uint32_t reserved)
+int vs_unshare_raw(int fd, uint64_t addr, uint32_t flags, uint32_t reserved)
 {
 	struct vidshare_unshare u = {
 		.virtual_addr = addr,
@@ -99,24 +64,24 @@ static inline int vs_unshare_raw(int fd, uint64_t addr, uint32_t flags, uint32_t
 	return vs_ioctl(fd, VIDSHARE_IOC_UNSHARE, &u);
 }
 
-static inline int vs_unshare(int fd, uint64_t addr)
+int vs_unshare(int fd, uint64_t addr)
 {
 	return vs_unshare_raw(fd, addr, 0, 0);
 }
 
-static inline int vs_info(int fd, struct vidshare_info *info)
+int vs_info(int fd, struct vidshare_info *info)
 {
 	memset(info, 0xa5, sizeof(*info));
 	return vs_ioctl(fd, VIDSHARE_IOC_INFO, info);
 }
 
-static inline int vs_get_mode(int fd, struct vidshare_mode *m)
+int vs_get_mode(int fd, struct vidshare_mode *m)
 {
 	memset(m, 0xa5, sizeof(*m));
 	return vs_ioctl(fd, VIDSHARE_IOC_GET_MODE, m);
 }
 
-static inline int vs_set_mode(int fd, uint32_t width, uint32_t height, uint32_t bpp)
+int vs_set_mode(int fd, uint32_t width, uint32_t height, uint32_t bpp)
 {
 	struct vidshare_mode m = {
 		.width = width,
@@ -127,26 +92,24 @@ static inline int vs_set_mode(int fd, uint32_t width, uint32_t height, uint32_t 
 	return vs_ioctl(fd, VIDSHARE_IOC_SET_MODE, &m);
 }
 
-static inline volatile uint8_t *share_ptr(const struct vidshare_share *s)
+volatile uint8_t *share_ptr(const struct vidshare_share *s)
 {
 	return (volatile uint8_t *)(uintptr_t)s->virtual_addr;
 }
 
-static inline void *share_base(const struct vidshare_share *s)
+void *share_base(const struct vidshare_share *s)
 {
 	return (void *)(uintptr_t)pg_down(s->virtual_addr);
 }
 
-/* mmap(2) of the device; NULL (errno set) on failure. */
-static inline volatile uint8_t *dev_mmap(int fd, uint64_t off, size_t len, int prot)
+volatile uint8_t *dev_mmap(int fd, uint64_t off, size_t len, int prot)
 {
 	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)off);
 
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* 0 if the mmap(2) succeeded (it is undone again), else its errno. */
-static inline int mmap_errno(int fd, uint64_t off, size_t len, int prot, int flags)
+int mmap_errno(int fd, uint64_t off, size_t len, int prot, int flags)
 {
 	void *p = mmap(NULL, len, prot, flags, fd, (off_t)off);
 
@@ -156,8 +119,7 @@ static inline int mmap_errno(int fd, uint64_t off, size_t len, int prot, int fla
 	return 0;
 }
 
-/* An anonymous read/write mapping of @pages pages. */
-static inline uint8_t *anon_map(size_t pages)
+uint8_t *anon_map(size_t pages)
 {
 	void *p = mmap(NULL, pages * page_size(), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -165,8 +127,7 @@ static inline uint8_t *anon_map(size_t pages)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* A page-aligned address with @pages free pages behind it. */
-static inline uint64_t free_range(size_t pages)
+uint64_t free_range(size_t pages)
 {
 	uint8_t *p = anon_map(pages);
 
@@ -176,13 +137,12 @@ static inline uint64_t free_range(size_t pages)
 	return (uintptr_t)p;
 }
 
-static inline int open_dev(int flags)
+int open_dev(int flags)
 {
 	return open(dev_path(), flags);
 }
 
-/* Test patterns: distinct per call so stale frame-buffer bytes never match. */
-static inline uint32_t new_seed(void)
+uint32_t new_seed(void)
 {
 	static uint32_t n;
 	struct timespec ts;
@@ -191,7 +151,7 @@ static inline uint32_t new_seed(void)
 	return ((uint32_t)getpid() << 12) ^ (uint32_t)ts.tv_nsec ^ (++n * 0x9e3779b9u);
 }
 
-static inline uint8_t pattern_byte(uint32_t seed, size_t i)
+uint8_t pattern_byte(uint32_t seed, size_t i)
 {
 	uint32_t x = seed + (uint32_t)i * 0x9e3779b9u;
 
@@ -201,7 +161,7 @@ static inline uint8_t pattern_byte(uint32_t seed, size_t i)
 	return (uint8_t)x;
 }
 
-static inline void fill(volatile uint8_t *p, size_t n, uint32_t seed)
+void fill(volatile uint8_t *p, size_t n, uint32_t seed)
 {
 	size_t i;
 
@@ -211,8 +171,7 @@ static inline void fill(volatile uint8_t *p, size_t n, uint32_t seed)
 	__sync_synchronize();
 }
 
-/* Index of the first byte of @p that differs from the pattern, or -1. */
-static inline long mismatch(const volatile uint8_t *p, size_t n, uint32_t seed)
+long mismatch(const volatile uint8_t *p, size_t n, uint32_t seed)
 {
 	size_t i;
 
@@ -223,61 +182,76 @@ static inline long mismatch(const volatile uint8_t *p, size_t n, uint32_t seed)
 	return -1;
 }
 
-/* Access @p with SIGSEGV/SIGBUS caught: 0 if it worked, else the signal. */
-static sigjmp_buf probe_env __attribute__((unused));
-static volatile sig_atomic_t probe_sig __attribute__((unused));
-static volatile uint8_t probe_sink __attribute__((unused));
+__thread sigjmp_buf *probe_jmp;
+__thread volatile sig_atomic_t probe_sig;
+volatile uint8_t probe_sink;
 
-static inline void probe_handler(int sig)
+void probe_handler(int sig)
 {
+	if (!probe_jmp) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	probe_sig = sig;
-	siglongjmp(probe_env, 1);
+	siglongjmp(*probe_jmp, 1);
 }
 
-static inline int probe(volatile uint8_t *p, bool write)
+void probe_catch(struct sigaction *old_segv, struct sigaction *old_bus)
 {
-	struct sigaction sa, old_segv, old_bus;
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = probe_handler;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, old_segv);
+	sigaction(SIGBUS, &sa, old_bus);
+}
+
+void probe_uncatch(const struct sigaction *old_segv, const struct sigaction *old_bus)
+{
+	sigaction(SIGSEGV, old_segv, NULL);
+	sigaction(SIGBUS, old_bus, NULL);
+}
+
+int probe(volatile uint8_t *p, bool write)
+{
+	struct sigaction old_segv, old_bus;
+	sigjmp_buf env;
+
+	probe_catch(&old_segv, &old_bus);
 	probe_sig = 0;
-	if (!sigsetjmp(probe_env, 1)) {
+	if (!sigsetjmp(env, 1)) {
+		probe_jmp = &env;
 		if (write)
 			*p = 0x5a;
 		else
 			probe_sink = *p;
 		__sync_synchronize();
 	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
+	probe_jmp = NULL;
+	probe_uncatch(&old_segv, &old_bus);
 	return probe_sig;
 }
 
-static inline int probe_read(volatile uint8_t *p)
+int probe_read(volatile uint8_t *p)
 {
 	return probe(p, false);
 }
 
-static inline int probe_write(volatile uint8_t *p)
+int probe_write(volatile uint8_t *p)
 {
 	return probe(p, true);
 }
 
-/* 0 if the page holding @addr is mapped, ENOMEM if it is not. */
-static inline int mincore_errno(uint64_t addr)
+int mincore_errno(uint64_t addr)
 {
 	unsigned char vec;
 
 	return mincore((void *)(uintptr_t)pg_down(addr), page_size(), &vec) ? errno : 0;
 }
 
-static char procbuf[1 << 18] __attribute__((unused));
-
-/* Read a whole (proc/sys) file into @buf; its length or -errno. */
-static inline ssize_t read_file(const char *path, char *buf, size_t size)
+ssize_t read_file(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t r;
@@ -302,7 +276,7 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
-static inline int write_file(const char *path, const char *str)
+int write_file(const char *path, const char *str)
 {
 	ssize_t len = strlen(str), r;
 	int fd, err = 0;
@@ -320,7 +294,7 @@ static inline int write_file(const char *path, const char *str)
 	return err;
 }
 
-static inline int read_uint(const char *path, unsigned int *val)
+int read_uint(const char *path, unsigned int *val)
 {
 	char buf[64];
 	ssize_t r = read_file(path, buf, sizeof(buf));
@@ -330,7 +304,7 @@ static inline int read_uint(const char *path, unsigned int *val)
 	return sscanf(buf, "%u", val) == 1 ? 0 : -EINVAL;
 }
 
-static inline int set_max_shares(unsigned int val)
+int set_max_shares(unsigned int val)
 {
 	char buf[32];
 
@@ -338,14 +312,7 @@ static inline int set_max_shares(unsigned int val)
 	return write_file(MAX_SHARES_PARAM, buf);
 }
 
-#define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
-
-/*
- * Bus addresses [start, end) of BAR @bar of the adapter behind device node
- * @node; both 0 if it is not a memory BAR. 0, or -errno if the BAR cannot
- * be read.
- */
-static inline int bar_range(const char *node, int bar, uint64_t *start, uint64_t *end)
+int bar_range(const char *node, int bar, uint64_t *start, uint64_t *end)
 {
 	const char *base = strrchr(node, '/');
 	char path[PATH_MAX], buf[2048], *line = buf;
@@ -372,28 +339,14 @@ static inline int bar_range(const char *node, int bar, uint64_t *start, uint64_t
 	return 0;
 }
 
-/*
- * Bus address of BAR @bar of the adapter behind device node @dev, or 0 if
- * it is not a memory BAR.
- */
-static inline uint64_t bar_phys(const char *dev, int bar)
+uint64_t bar_phys(const char *dev, int bar)
 {
 	uint64_t start, end;
 
 	return bar_range(dev, bar, &start, &end) ? 0 : start;
 }
 
-/* One entry of x86 PAT's memtype list. */
-struct pat_ent {
-	unsigned long long start, end;	/* [start, end) */
-	char type[32];
-};
-
-/*
- * The entries of x86 PAT's memtype list that overlap [start, end): at most
- * @max of them in @e, their number as the result, or -errno.
- */
-static inline int pat_overlapping(uint64_t start, uint64_t end, struct pat_ent *e, int max)
+int pat_overlapping(uint64_t start, uint64_t end, struct pat_ent *e, int max)
 {
 	unsigned long long s, stop;
 	char t[32], *line, *save = NULL;
@@ -419,11 +372,7 @@ static inline int pat_overlapping(uint64_t start, uint64_t end, struct pat_ent *
 	return n;
 }
 
-/*
- * The kernel log from now on: a /dev/kmsg reader at its end, or -errno.
- * kmsg_complaints() then reads what came since.
- */
-static inline int kmsg_open(void)
+int kmsg_open(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
@@ -433,12 +382,7 @@ static inline int kmsg_open(void)
 	return fd;
 }
 
-/*
- * What x86 PAT says when its bookkeeping goes wrong: a memory type freed
- * twice or never reserved, reservations that conflict, mappings with a type
- * other than the reserved one.
- */
-static inline bool pat_complaint(const char *line)
+bool pat_complaint(const char *line)
 {
 	static const char *const what[] = {
 		"failed", "invalid memtype", "conflicting memory types", "map pfn",
@@ -453,12 +397,7 @@ static inline bool pat_complaint(const char *line)
 	return false;
 }
 
-/*
- * Read the kernel log that came since kmsg_open(): the number of PAT
- * complaints in it (the first in @first), or -EPIPE if records were lost
- * before they could be read.
- */
-static inline int kmsg_complaints(int fd, char *first, size_t size)
+int kmsg_complaints(int fd, char *first, size_t size)
 {
 	char rec[2048];
 	int n = 0, lost = 0;
@@ -483,32 +422,12 @@ static inline int kmsg_complaints(int fd, char *first, size_t size)
 	return n ? n : lost ? -EPIPE : 0;
 }
 
-/*
- * The memory type every share of an adapter has, as debugfs names it: its
- * frame buffer is write-combining, or uncached-minus (uncached on I/O
- * memory without a write-combining MTRR).
- */
-static inline const char *adapter_memtype(const struct vidshare_info *info)
+const char *adapter_memtype(const struct vidshare_info *info)
 {
 	return info->flags & VIDSHARE_INFO_WC ? "wc" : "uc-";
 }
 
-#define VIDSHARE_DEBUGFS	"/sys/kernel/debug/vidshare"
-
-/* One line of /sys/kernel/debug/vidshare/vidshareN/shares. */
-struct share_row {
-	unsigned int file;
-	int pid;
-	unsigned long long start, size, offset;
-	char flags[8];
-};
-
-/*
- * Call @fn for every live share that the debugfs list of device node @dev
- * shows; the number of rows or -errno. Streams the file: with thousands of
- * shares it is larger than procbuf.
- */
-static inline int for_each_share_row(const char *dev, void (*fn)(const struct share_row *, void *),
+int for_each_share_row(const char *dev, void (*fn)(const struct share_row *, void *),
 			      void *arg)
 {
 	const char *node = strrchr(dev, '/');
@@ -539,14 +458,7 @@ static inline int for_each_share_row(const char *dev, void (*fn)(const struct sh
 	return n;
 }
 
-struct row_match {
-	int pid;		/* 0: any */
-	unsigned long long start;	/* 0: any */
-	int n;
-	struct share_row last;
-};
-
-static inline void match_row(const struct share_row *r, void *arg)
+void match_row(const struct share_row *r, void *arg)
 {
 	struct row_match *m = arg;
 
@@ -556,8 +468,7 @@ static inline void match_row(const struct share_row *r, void *arg)
 	}
 }
 
-/* Live shares of @pid (0: any process) in the debugfs list, or -errno. */
-static inline int debugfs_count(const char *dev, int pid)
+int debugfs_count(const char *dev, int pid)
 {
 	struct row_match m = { .pid = pid };
 	int ret = for_each_share_row(dev, match_row, &m);
@@ -565,8 +476,7 @@ static inline int debugfs_count(const char *dev, int pid)
 	return ret < 0 ? ret : m.n;
 }
 
-/* The debugfs row of the share starting at @start in this process; 0 or -ENOENT. */
-static inline int debugfs_row(const char *dev, uint64_t start, struct share_row *row)
+int debugfs_row(const char *dev, uint64_t start, struct share_row *row)
 {
 	struct row_match m = { .pid = getpid(), .start = start };
 	int ret = for_each_share_row(dev, match_row, &m);
@@ -579,8 +489,7 @@ static inline int debugfs_row(const char *dev, uint64_t start, struct share_row 
 	return 0;
 }
 
-/* Does @text hold @phys written in hex (any case, any zero padding) or decimal? */
-static inline bool mentions_phys(const char *text, uint64_t phys)
+bool mentions_phys(const char *text, uint64_t phys)
 {
 	char hex[24], dec[24];
 	const char *p;
@@ -593,13 +502,7 @@ static inline bool mentions_phys(const char *text, uint64_t phys)
 	return false;
 }
 
-struct vma_desc {
-	unsigned long start, end;
-	char perms[8];
-};
-
-/* The VMA of /proc/self/maps holding @addr: 0, -ESRCH or -errno. */
-static inline int find_vma(uint64_t addr, struct vma_desc *v)
+int find_vma(uint64_t addr, struct vma_desc *v)
 {
 	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
 	char *line, *nl;
@@ -618,7 +521,7 @@ static inline int find_vma(uint64_t addr, struct vma_desc *v)
 	return -ESRCH;
 }
 
-static inline int count_vmas(void)
+int count_vmas(void)
 {
 	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
 	int n = 0;
@@ -631,11 +534,7 @@ static inline int count_vmas(void)
 	return n;
 }
 
-/*
- * The VmFlags of the VMA holding @addr, from /proc/self/smaps, padded with
- * spaces so " xx " finds a flag: 0, -ENOENT (no smaps), -ESRCH or -errno.
- */
-static inline int vma_flags(uint64_t addr, char *flags, size_t size)
+int vma_flags(uint64_t addr, char *flags, size_t size)
 {
 	ssize_t r = read_file("/proc/self/smaps", procbuf, sizeof(procbuf));
 	unsigned long start, end;
@@ -660,7 +559,7 @@ static inline int vma_flags(uint64_t addr, char *flags, size_t size)
 	return -ESRCH;
 }
 
-static inline bool has_flag(const char *flags, const char *flag)
+bool has_flag(const char *flags, const char *flag)
 {
 	char needle[8];
 
@@ -668,8 +567,7 @@ static inline bool has_flag(const char *flags, const char *flag)
 	return strstr(flags, needle) != NULL;
 }
 
-/* Exit code of a child, 128 + signal if it was killed, -1 on error. */
-static inline int wait_child(pid_t pid)
+int wait_child(pid_t pid)
 {
 	int status;
 
@@ -682,7 +580,7 @@ static inline int wait_child(pid_t pid)
 	return -1;
 }
 
-static inline int send_fd(int sock, int fd, const void *data, size_t len)
+int send_fd(int sock, int fd, const void *data, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
@@ -703,7 +601,7 @@ static inline int send_fd(int sock, int fd, const void *data, size_t len)
 	return sendmsg(sock, &msg, 0) == (ssize_t)len ? 0 : -1;
 }
 
-static inline int recv_fd(int sock, void *data, size_t len)
+int recv_fd(int sock, void *data, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = data, .iov_len = len };
@@ -726,10 +624,7 @@ static inline int recv_fd(int sock, void *data, size_t len)
 	return fd;
 }
 
-/* Unbinding and binding the adapter again */
-
-/* The PCI BDF (basename of the realpath of .../device) of class device @name. */
-static inline int class_dev_bdf(const char *name, char *bdf, size_t size)
+int class_dev_bdf(const char *name, char *bdf, size_t size)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	const char *base;
@@ -745,8 +640,7 @@ static inline int class_dev_bdf(const char *name, char *bdf, size_t size)
 	return 0;
 }
 
-/* A vidshare class device bound to @bdf (any if NULL): 0 or -ENOENT. */
-static inline int find_class_dev(const char *bdf, char *name, size_t size)
+int find_class_dev(const char *bdf, char *name, size_t size)
 {
 	struct dirent *de;
 	char b[64];
@@ -771,7 +665,7 @@ static inline int find_class_dev(const char *bdf, char *name, size_t size)
 	return ret;
 }
 
-static inline int wait_class_dev(const char *bdf, char *name, size_t size, int timeout_ms)
+int wait_class_dev(const char *bdf, char *name, size_t size, int timeout_ms)
 {
 	int waited;
 
@@ -784,8 +678,7 @@ static inline int wait_class_dev(const char *bdf, char *name, size_t size, int t
 	}
 }
 
-/* Wait until @path does (@exists) or does not exist. */
-static inline bool wait_path(const char *path, bool exists, int timeout_ms)
+bool wait_path(const char *path, bool exists, int timeout_ms)
 {
 	int waited;
 
@@ -798,7 +691,7 @@ static inline bool wait_path(const char *path, bool exists, int timeout_ms)
 	}
 }
 
-static inline bool driver_bound(const char *bdf)
+bool driver_bound(const char *bdf)
 {
 	char path[PATH_MAX];
 
@@ -806,13 +699,12 @@ static inline bool driver_bound(const char *bdf)
 	return !access(path, F_OK);
 }
 
-static inline int unbind_device(const char *bdf)
+int unbind_device(const char *bdf)
 {
 	return write_file(DRIVER_DIR "/unbind", bdf);
 }
 
-/* Bind @bdf again and wait for its class device; its /dev path in @node. */
-static inline int rebind_device(const char *bdf, char *node, size_t size)
+int rebind_device(const char *bdf, char *node, size_t size)
 {
 	char name[64];
 	int ret;
@@ -829,14 +721,7 @@ static inline int rebind_device(const char *bdf, char *node, size_t size)
 	return wait_path(node, true, REBIND_TIMEOUT_MS) ? 0 : -ETIMEDOUT;
 }
 
-/*
- * The adapter a test that unbinds it works on: its PCI address in @bdf and
- * its device node in @node. $VIDSHARE_PCI names it when there are several
- * (it is bound again if it is not bound, whatever its minor); else the
- * adapter behind dev_path(), or, when an earlier rebind gave it another
- * minor, the one vidshare device there is. 0 or -errno.
- */
-static inline int find_adapter(char *bdf, size_t bdf_size, char *node, size_t node_size)
+int find_adapter(char *bdf, size_t bdf_size, char *node, size_t node_size)
 {
 	const char *path = dev_path(), *base = strrchr(path, '/');
 	const char *pci = getenv("VIDSHARE_PCI");
@@ -858,5 +743,3 @@ static inline int find_adapter(char *bdf, size_t bdf_size, char *node, size_t no
 		snprintf(node, node_size, "/dev/%s", name);
 	return ret;
 }
-
-#endif /* VIDSHARE_HELPERS_H */
