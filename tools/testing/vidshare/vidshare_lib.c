@@ -312,29 +312,62 @@ int set_max_shares(unsigned int val)
 	return write_file(MAX_SHARES_PARAM, buf);
 }
 
-int bar_range(const char *node, int bar, uint64_t *start, uint64_t *end)
+int read_bars(const char *path, struct pci_bar bars[PCI_BARS])
 {
-	const char *base = strrchr(node, '/');
-	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long s, e, flags;
-	int i;
+	char buf[2048], *line = buf;
+	unsigned long long s, e;
+	int n;
 
-	*start = *end = 0;
-	if (snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
-		     base ? base + 1 : node) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
+	memset(bars, 0, PCI_BARS * sizeof(*bars));
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -ENOENT;
-	for (i = 0; i < bar && line; i++) {
+	for (n = 0; n < PCI_BARS && line; n++) {
+		if (sscanf(line, "%llx %llx %llx", &s, &e, &bars[n].flags) != 3)
+			break;
+		if (s && e > s) {
+			bars[n].start = s;
+			bars[n].end = e + 1;
+		}
 		line = strchr(line, '\n');
 		if (line)
 			line++;
 	}
-	if (!line || sscanf(line, "%llx %llx %llx", &s, &e, &flags) != 3)
+	return n;
+}
+
+int class_bars(const char *node, struct pci_bar bars[PCI_BARS])
+{
+	const char *base = strrchr(node, '/');
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource",
+		     base ? base + 1 : node) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return read_bars(path, bars);
+}
+
+int pci_bars(const char *bdf, struct pci_bar bars[PCI_BARS])
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), PCI_DIR "/%s/resource", bdf) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return read_bars(path, bars);
+}
+
+int bar_range(const char *node, int bar, uint64_t *start, uint64_t *end)
+{
+	struct pci_bar bars[PCI_BARS];
+	int n = class_bars(node, bars);
+
+	*start = *end = 0;
+	if (n < 0)
+		return n;
+	if (bar < 0 || bar >= n)
 		return -ENOENT;
-	if (s && e > s && (flags & 0x200)) {	/* IORESOURCE_MEM */
-		*start = s;
-		*end = e + 1;
+	if (bars[bar].start && (bars[bar].flags & 0x200)) {	/* IORESOURCE_MEM */
+		*start = bars[bar].start;
+		*end = bars[bar].end;
 	}
 	return 0;
 }
@@ -427,6 +460,11 @@ const char *adapter_memtype(const struct vidshare_info *info)
 	return info->flags & VIDSHARE_INFO_WC ? "wc" : "uc-";
 }
 
+const char *memtype_name(bool wc)
+{
+	return wc ? "write-combining" : "uncached-minus";
+}
+
 int for_each_share_row(const char *dev, void (*fn)(const struct share_row *, void *),
 			      void *arg)
 {
@@ -484,7 +522,7 @@ int debugfs_row(const char *dev, uint64_t start, struct share_row *row)
 	if (ret < 0)
 		return ret;
 	if (m.n != 1)
-		return -ENOENT;
+		return -ESRCH;
 	*row = m.last;
 	return 0;
 }
@@ -584,21 +622,24 @@ int send_fd(int sock, int fd, const void *data, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
+	ssize_t n;
 
 	memset(cbuf, 0, sizeof(cbuf));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == (ssize_t)len ? 0 : -1;
+	if (fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	n = sendmsg(sock, &msg, 0);
+	if (n < 0)
+		return errno;
+	return n == (ssize_t)len ? 0 : EIO;
 }
 
 int recv_fd(int sock, void *data, size_t len)
@@ -614,7 +655,7 @@ int recv_fd(int sock, void *data, size_t len)
 	struct cmsghdr *cmsg;
 	int fd;
 
-	if (recvmsg(sock, &msg, 0) != (ssize_t)len)
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)len)
 		return -1;
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
@@ -704,13 +745,18 @@ int unbind_device(const char *bdf)
 	return write_file(DRIVER_DIR "/unbind", bdf);
 }
 
+int bind_device(const char *bdf)
+{
+	return write_file(DRIVER_DIR "/bind", bdf);
+}
+
 int rebind_device(const char *bdf, char *node, size_t size)
 {
 	char name[64];
 	int ret;
 
 	if (!driver_bound(bdf)) {
-		ret = write_file(DRIVER_DIR "/bind", bdf);
+		ret = bind_device(bdf);
 		if (ret)
 			return ret;
 	}

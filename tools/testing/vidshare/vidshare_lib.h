@@ -38,6 +38,8 @@
 #define MAX_SHARES_PARAM	"/sys/module/vidshare/parameters/max_shares"
 #define DRIVER_DIR		"/sys/bus/pci/drivers/vidshare"
 #define CLASS_DIR		"/sys/class/vidshare"
+#define PCI_DIR			"/sys/bus/pci/devices"
+#define PCI_BARS		6
 #define SZ_16M			(16ULL << 20)
 #define REBIND_TIMEOUT_MS	5000
 
@@ -134,6 +136,21 @@ int set_max_shares(unsigned int val);
 
 #define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
 
+/* A BAR of a PCI function as sysfs's resource file shows it. */
+struct pci_bar {
+	unsigned long long start, end;	/* bus addresses [start, end); 0 if unused */
+	unsigned long long flags;	/* IORESOURCE_* */
+};
+
+/*
+ * The BARs of a PCI function from its resource file at @path, the adapter
+ * behind device node (or class device) @node, or PCI address @bdf: the
+ * number of lines read, or -errno.
+ */
+int read_bars(const char *path, struct pci_bar bars[PCI_BARS]);
+int class_bars(const char *node, struct pci_bar bars[PCI_BARS]);
+int pci_bars(const char *bdf, struct pci_bar bars[PCI_BARS]);
+
 /*
  * Bus addresses [start, end) of BAR @bar of the adapter behind device node
  * @node; both 0 if it is not a memory BAR. 0, or -errno if the BAR cannot
@@ -186,6 +203,9 @@ int kmsg_complaints(int fd, char *first, size_t size);
  */
 const char *adapter_memtype(const struct vidshare_info *info);
 
+/* The name PAT's memtype list gives a write-combining (@wc) or uncached adapter's type. */
+const char *memtype_name(bool wc);
+
 #define VIDSHARE_DEBUGFS	"/sys/kernel/debug/vidshare"
 
 /* One line of /sys/kernel/debug/vidshare/vidshareN/shares. */
@@ -216,7 +236,7 @@ void match_row(const struct share_row *r, void *arg);
 /* Live shares of @pid (0: any process) in the debugfs list, or -errno. */
 int debugfs_count(const char *dev, int pid);
 
-/* The debugfs row of the share starting at @start in this process; 0 or -ENOENT. */
+/* The debugfs row of the share starting at @start in this process: 0, -ESRCH or -errno. */
 int debugfs_row(const char *dev, uint64_t start, struct share_row *row);
 
 /* Does @text hold @phys written in hex (any case, any zero padding) or decimal? */
@@ -243,8 +263,16 @@ bool has_flag(const char *flags, const char *flag);
 /* Exit code of a child, 128 + signal if it was killed, -1 on error. */
 int wait_child(pid_t pid);
 
+/*
+ * Send @len bytes of @data over the UNIX socket @sock, with descriptor @fd
+ * (SCM_RIGHTS) unless it is negative: 0 or an errno.
+ */
 int send_fd(int sock, int fd, const void *data, size_t len);
 
+/*
+ * Receive what send_fd() sent: the @len bytes into @data, the descriptor
+ * (close-on-exec) as the result; -1 if none came with them, or nothing did.
+ */
 int recv_fd(int sock, void *data, size_t len);
 
 /* Unbinding and binding the adapter again */
@@ -263,6 +291,8 @@ bool wait_path(const char *path, bool exists, int timeout_ms);
 bool driver_bound(const char *bdf);
 
 int unbind_device(const char *bdf);
+
+int bind_device(const char *bdf);
 
 /* Bind @bdf again and wait for its class device; its /dev path in @node. */
 int rebind_device(const char *bdf, char *node, size_t size);

@@ -67,9 +67,10 @@
 
 #include <linux/vidshare.h>
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
+#include "kselftest.h"
+
+#include "vidshare_lib.h"
+
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP	4
 #endif
@@ -86,15 +87,6 @@
 #define MADV_KEEPONFORK		19
 #endif
 
-#define CLASS_DIR		"/sys/class/vidshare"
-#define PCI_DIR			"/sys/bus/pci/devices"
-#define DRIVER_DIR		"/sys/bus/pci/drivers/vidshare"
-#define MAX_SHARES_PARAM	"/sys/module/vidshare/parameters/max_shares"
-#define PAT_MEMTYPE_LIST	"/sys/kernel/debug/x86/pat_memtype_list"
-#define DEBUGFS_DIR		"/sys/kernel/debug/vidshare"
-#define ADAPTER_VENDOR		0x1234
-#define ADAPTER_DEVICE		0x1111
-
 #define NSLOTS			4	/* descriptors the threads of a process share */
 #define MAX_SHARES		24	/* live shares one thread holds at most */
 #define MAX_FILES		8192	/* files one process opens over its life */
@@ -105,7 +97,6 @@
 #define MOVE_PAGES		8	/* largest share mremap(2) tries to move */
 #define WAIT_MS			30000	/* for the adapter to go or come back */
 
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 #define ADD(x, v)		__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST)
@@ -241,7 +232,8 @@ static uint64_t page;
 static uint64_t fb_size;
 static bool wc;			/* the adapter is write-combining (VIDSHARE_INFO_WC) */
 static bool modes;		/* it has a mode interface: GET_MODE works */
-static unsigned int adapter_vendor = ADAPTER_VENDOR, adapter_device = ADAPTER_DEVICE;
+static unsigned int adapter_vendor, adapter_device;
+static char adapter_bdf[64];	/* its PCI address */
 static uint64_t window;		/* bytes of the frame buffer each thread owns */
 static unsigned int max_shares;
 static struct timespec t_start;
@@ -431,144 +423,56 @@ static bool note(struct ctx *c, enum op op, int r, uint64_t allowed, const char 
 /* sysfs: finding the adapter, its node, its BAR                         */
 /* ------------------------------------------------------------------ */
 
-static int read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	ssize_t n, len = strlen(s);
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = write(fd, s, len);
-	if (n < 0)
-		err = errno;
-	else if (n != len)
-		err = EIO;
-	close(fd);
-	return err;
-}
-
-static bool is_adapter(const char *pcidir)
-{
-	char path[PATH_MAX], buf[32];
-	unsigned int v, d;
-
-	snprintf(path, sizeof(path), "%s/vendor", pcidir);
-	if (read_str(path, buf, sizeof(buf)) || sscanf(buf, "%x", &v) != 1)
-		return false;
-	snprintf(path, sizeof(path), "%s/device", pcidir);
-	if (read_str(path, buf, sizeof(buf)) || sscanf(buf, "%x", &d) != 1)
-		return false;
-	return v == adapter_vendor && d == adapter_device;
-}
-
-/* The PCI address of the adapter (by vendor:device), or false. */
-static bool find_pci(char *bdf, size_t size)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	bool found = false;
-	DIR *dir;
-
-	dir = opendir(PCI_DIR);
-	if (!dir)
-		return false;
-	while (!found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DIR "/%s", de->d_name);
-		if (strlen(de->d_name) < size && is_adapter(path)) {
-			memcpy(bdf, de->d_name, strlen(de->d_name) + 1);
-			found = true;
-		}
-	}
-	closedir(dir);
-	return found;
-}
-
 /*
  * Remember the memory BARs of the adapter behind @classdev, for the PAT
  * check at the end, and where its frame buffer is now.
  */
 static void note_bar(const char *classdev)
 {
-	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long start, end, flags;
+	struct pci_bar bars[PCI_BARS];
+	char path[PATH_MAX];
 	unsigned int fb_bar;
-	int bar, i, n;
+	int bar, i, n, nb;
 
 	snprintf(path, sizeof(path), CLASS_DIR "/%s/fb_bar", classdev);
-	if (read_str(path, buf, sizeof(buf)) || sscanf(buf, "%u", &fb_bar) != 1)
+	if (read_uint(path, &fb_bar))
 		return;
-	snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource", classdev);
-	if (read_str(path, buf, sizeof(buf)))
-		return;
-	for (bar = 0; bar < 6 && line; bar++) {
-		n = sscanf(line, "%llx %llx %llx", &start, &end, &flags);
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-		if (n != 3 || !start || !(flags & 0x200))	/* IORESOURCE_MEM */
+	nb = class_bars(classdev, bars);
+	for (bar = 0; bar < nb; bar++) {
+		if (!bars[bar].start || !(bars[bar].flags & 0x200))	/* IORESOURCE_MEM */
 			continue;
 		if (bar == (int)fb_bar)
-			WRITE_ONCE(st->fb_phys, start);
+			WRITE_ONCE(st->fb_phys, bars[bar].start);
 		n = READ_ONCE(st->nbars);
 		for (i = 0; i < n && i < MAX_BARS; i++)
-			if (st->bars[i].start == start)
+			if (st->bars[i].start == bars[bar].start)
 				break;
 		if (i < n)
 			continue;
 		i = ADD(st->nbars, 1) - 1;
 		if (i < MAX_BARS) {
-			st->bars[i].start = start;
-			st->bars[i].end = end + 1;
+			st->bars[i].start = bars[bar].start;
+			st->bars[i].end = bars[bar].end;
 			st->bars[i].fb = bar == (int)fb_bar;
 		}
 	}
 }
 
 /*
- * The device node of the adapter: the first vidshare class device whose
- * PCI function is 1234:1111, or has the ids of --device (the minor may
- * change with every bind), or --device without --revoke.
+ * The device node of the adapter: the vidshare class device of its PCI
+ * function (the minor may change with every bind), or --device without
+ * --revoke.
  */
 static bool find_node(char *node, size_t size)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
 	bool found = false;
-	DIR *dir;
+	char name[64];
 
-	dir = opendir(CLASS_DIR);
-	if (!dir)
-		return false;
-	while (!found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), CLASS_DIR "/%s/device", de->d_name);
-		if (!is_adapter(path))
-			continue;
-		snprintf(node, size, "/dev/%s", de->d_name);
-		note_bar(de->d_name);
+	if (!find_class_dev(adapter_bdf, name, sizeof(name))) {
+		snprintf(node, size, "/dev/%s", name);
+		note_bar(name);
 		found = true;
 	}
-	closedir(dir);
 	if (cfg.device && !cfg.revoke) {
 		snprintf(node, size, "%s", cfg.device);
 		found = true;
@@ -650,20 +554,7 @@ static int slot_of_file(struct ctx *c, int f, int *fd)
 /* Accesses with SIGSEGV and SIGBUS caught                              */
 /* ------------------------------------------------------------------ */
 
-static __thread sigjmp_buf *probe_env;
-static __thread volatile int probe_sig;
 static __thread uint8_t touch_got;	/* the differing byte R_MISMATCH found */
-
-static void probe_handler(int sig)
-{
-	if (!probe_env) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	probe_sig = sig;
-	siglongjmp(*probe_env, 1);
-}
 
 static uint8_t pat_byte(uint32_t pat, uint64_t i)
 {
@@ -690,10 +581,10 @@ static int touch(volatile uint8_t *p, uint64_t n, enum access how, uint32_t pat,
 	uint8_t sink = 0;
 
 	if (sigsetjmp(env, 1)) {
-		probe_env = NULL;
+		probe_jmp = NULL;
 		return probe_sig == SIGBUS ? R_SIGBUS : R_SIGSEGV;
 	}
-	probe_env = &env;
+	probe_jmp = &env;
 	for (i = 0; i < n; i++) {
 		switch (how) {
 		case A_READ:
@@ -705,7 +596,7 @@ static int touch(volatile uint8_t *p, uint64_t n, enum access how, uint32_t pat,
 		case A_VERIFY:
 			touch_got = p[i];
 			if (touch_got != want[i]) {
-				probe_env = NULL;
+				probe_jmp = NULL;
 				*bad = i;
 				return R_MISMATCH;
 			}
@@ -713,7 +604,7 @@ static int touch(volatile uint8_t *p, uint64_t n, enum access how, uint32_t pat,
 		}
 	}
 	__sync_synchronize();
-	probe_env = NULL;
+	probe_jmp = NULL;
 	(void)sink;
 	return 0;
 }
@@ -1598,7 +1489,7 @@ static void op_info(struct ctx *c, int fd, int f)
  * adapter is away: ENOENT (no node), ENXIO (a stale node) or ENODEV (revoked
  * during the open).
  */
-static int open_dev(struct ctx *c, int mode, int *file)
+static int open_file(struct ctx *c, int mode, int *file)
 {
 	uint64_t before = READ_ONCE(st->revocations);
 	char node[PATH_MAX];
@@ -1630,7 +1521,7 @@ static void op_open(struct ctx *c, int i)
 
 	if (c->child)
 		return;
-	fd = open_dev(c, rnd(c, 6) ? O_RDWR : O_RDONLY, &f);
+	fd = open_file(c, rnd(c, 6) ? O_RDWR : O_RDONLY, &f);
 	if (fd < 0)
 		return;
 	pthread_rwlock_wrlock(&slots[i].lock);
@@ -1805,46 +1696,6 @@ static void op_fork(struct ctx *c)
 	forget(c, wbase, wlen);
 }
 
-static int send_fd(int sock, int fd, int err)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &err, .iov_len = sizeof(err) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (fd >= 0) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &msg, 0) == sizeof(err) ? 0 : errno;
-}
-
-/* A descriptor sent with send_fd(), -1 with *err set if none came. */
-static int recv_fd(int sock, int *err)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = err, .iov_len = sizeof(*err) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd = -1;
-	ssize_t n;
-
-	*err = EPIPE;
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	if (n != sizeof(*err))
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * SCM_RIGHTS both ways with a child: the parent sends one of its
  * descriptors, the child shares and writes through it (the same file, so
@@ -1855,7 +1706,7 @@ static int recv_fd(int sock, int *err)
 static void op_scm(struct ctx *c)
 {
 	uint64_t wbase, wlen, seed = rnd64(c);
-	int sv[2], fd, f, i, nfd, err, r;
+	int sv[2], fd, f, i, nfd, err, r, payload;
 	pid_t pid;
 
 	if (c->child)
@@ -1878,16 +1729,17 @@ static void op_scm(struct ctx *c)
 		close(sv[0]);
 		for (j = 0; j < NSLOTS; j++)
 			c->cfd[j] = -1;
-		nfd = recv_fd(sv[1], &err);
+		err = EPIPE;
+		nfd = recv_fd(sv[1], &err, sizeof(err));
 		if (nfd >= 0) {
 			/* the file the parent sent, known by its slot's record */
 			file = err;
 			c->cfd[0] = nfd;
 			c->cfile[0] = file;
 		}
-		mine = open_dev(c, O_RDWR, &f);
+		mine = open_file(c, O_RDWR, &f);
 		err = mine < 0 ? ENODEV : 0;
-		r = send_fd(sv[1], mine, err);
+		r = send_fd(sv[1], mine, &err, sizeof(err));
 		note(c, OP_SCM, res_of(r), OK, "child sends fd %d", mine);
 		if (mine >= 0) {
 			c->cfd[1] = mine;
@@ -1904,11 +1756,13 @@ static void op_scm(struct ctx *c)
 		return;
 	}
 	/* the payload is the file's index: the child has a copy of the table */
-	r = send_fd(sv[0], fd, fd >= 0 ? f : -1);
+	payload = fd >= 0 ? f : -1;
+	r = send_fd(sv[0], fd, &payload, sizeof(payload));
 	if (fd >= 0)
 		slot_put(c, i);
 	note(c, OP_SCM, res_of(r), OK, "parent sends fd %d", fd);
-	nfd = recv_fd(sv[0], &err);
+	err = EPIPE;
+	nfd = recv_fd(sv[0], &err, sizeof(err));
 	r = nfd >= 0 ? 0 : res_of(err);
 	note(c, OP_SCM, r, cfg.revoke ? OK | B(ENODEV) : OK, "receive the child's descriptor");
 	reap(c, pid, OP_SCM);
@@ -2085,7 +1939,7 @@ static int worker_proc(unsigned int proc, uint64_t quota)
 	}
 	snprintf(cs[0].name, sizeof(cs[0].name), "p%u", proc);
 	for (i = 0; i < 2; i++) {
-		slots[i].fd = open_dev(&cs[0], O_RDWR, &f);
+		slots[i].fd = open_file(&cs[0], O_RDWR, &f);
 		if (slots[i].fd >= 0)
 			slots[i].file = f;
 	}
@@ -2152,7 +2006,7 @@ static bool stopping(void)
 static void unbinder(void)
 {
 	struct ctx c = { .name = "unbinder" };
-	char bdf[64];
+	const char *bdf = adapter_bdf;
 	int r;
 
 	seed_ctx(&c, 0, 0);
@@ -2160,16 +2014,15 @@ static void unbinder(void)
 		msleep(cfg.unbind_ms / 2 + rnd(&c, cfg.unbind_ms + 1));
 		if (stopping())
 			break;
-		if (!find_pci(bdf, sizeof(bdf))) {
-			fail(&c, OP_UNBIND, "no PCI function %04x:%04x", ADAPTER_VENDOR,
-			     ADAPTER_DEVICE);
+		if (pci_gone(bdf)) {
+			fail(&c, OP_UNBIND, "no PCI function %s", bdf);
 			break;
 		}
 		if (cfg.unplug_cmd) {
 			r = system(cfg.unplug_cmd);
 			r = r ? EIO : wait_for(pci_gone, bdf, WAIT_MS) ? 0 : ETIMEDOUT;
 		} else {
-			r = write_str(DRIVER_DIR "/unbind", bdf);
+			r = -unbind_device(bdf);
 		}
 		note(&c, OP_UNBIND, res_of(r), OK, "%s %s", cfg.unplug_cmd ?: "unbind", bdf);
 		if (r)
@@ -2179,7 +2032,7 @@ static void unbinder(void)
 		if (cfg.plug_cmd)
 			r = system(cfg.plug_cmd) ? EIO : 0;
 		else
-			r = write_str(DRIVER_DIR "/bind", bdf);
+			r = -bind_device(bdf);
 		if (!r)
 			r = wait_for(adapter_bound, NULL, WAIT_MS) ? 0 : ETIMEDOUT;
 		note(&c, OP_BIND, res_of(r), OK, "%s %s", cfg.plug_cmd ?: "bind", bdf);
@@ -2194,34 +2047,6 @@ static void unbinder(void)
 /* ------------------------------------------------------------------ */
 
 /*
- * The flags column of the debugfs row of this process's share at @start on
- * device node @node: 0, -ESRCH (no such row) or -errno (no list).
- */
-static int debugfs_flags(const char *node, uint64_t start, char *flags, size_t size)
-{
-	const char *base = strrchr(node, '/');
-	unsigned long long a, sz, off;
-	char path[PATH_MAX + 64], line[256], fl[32];
-	unsigned int file;
-	int pid, ret = -ESRCH;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s/shares", base ? base + 1 : node);
-	fp = fopen(path, "re");
-	if (!fp)
-		return -errno;
-	while (fgets(line, sizeof(line), fp)) {
-		if (sscanf(line, "%u\t%d\t%llx\t%llx\t%llx\t%31s", &file, &pid, &a, &sz, &off,
-			   fl) != 6 || pid != getpid() || a != start)
-			continue;
-		snprintf(flags, size, "%s", fl);
-		ret = 0;
-	}
-	fclose(fp);
-	return ret;
-}
-
-/*
  * After the rebinds, a new open shares, writes and reads back; debugfs
  * lists the share with the adapter's memory type, read back from its
  * page-table entries: "wc" on a write-combining adapter, "uc-"
@@ -2233,13 +2058,14 @@ static bool final_share(void)
 	uint32_t pat = (uint32_t)cfg.seed;
 	struct vidshare_share req = { .view_offset = 3, .view_size = 2 * page };
 	const char *type = wc ? "wc" : "uc-";
-	char node[PATH_MAX], want[16], flags[32] = "";
+	char node[PATH_MAX], want[16];
+	struct share_row row = { .flags = "" };
 	uint64_t bad;
 	int fd, f, r, d = -ENODEV;
 
 	if (!wait_for(adapter_bound, NULL, WAIT_MS))
 		return false;
-	fd = open_dev(&c, O_RDWR, &f);
+	fd = open_file(&c, O_RDWR, &f);
 	if (fd < 0)
 		return false;
 	r = ioctl(fd, VIDSHARE_IOC_SHARE, &req) ? errno : 0;
@@ -2249,8 +2075,7 @@ static bool final_share(void)
 		int i;
 
 		if (find_node(node, sizeof(node)))
-			d = debugfs_flags(node, req.virtual_addr & ~(page - 1), flags,
-					  sizeof(flags));
+			d = debugfs_row(node, req.virtual_addr & ~(page - 1), &row);
 		for (i = 0; i < 64; i++)
 			want[i] = pat_byte(pat, 3 + i);
 		r = touch(p, 64, A_WRITE, pat, 3, NULL, &bad);
@@ -2265,9 +2090,9 @@ static bool final_share(void)
 	if (!r && d != -ESRCH && d < 0) {
 		out("# final share after the run: no debugfs list (%s), its memory type is not checked\n",
 		    strerror(-d));
-	} else if (!r && (d || strcmp(flags, want))) {
+	} else if (!r && (d || strcmp(row.flags, want))) {
 		out("# final share after the run: debugfs flags \"%s\", want \"%s\"\n",
-		    d ? "(not listed)" : flags, want);
+		    d ? "(not listed)" : row.flags, want);
 		r = EPROTO;
 	}
 	return !r;
@@ -2285,41 +2110,33 @@ static bool final_share(void)
  */
 static int pat_check(char *first, size_t size, int *fb)
 {
-	static char buf[1 << 20];
-	unsigned long long s, e;
-	char *line, *save, type[32];
+	static struct pat_ent e[4096];
 	uint64_t fb_phys = READ_ONCE(st->fb_phys);
-	int fd, n = 0, i, nbars = READ_ONCE(st->nbars);
-	ssize_t len = 0, r;
+	int n = 0, i, j, nbars = READ_ONCE(st->nbars);
+	int ne = pat_overlapping(0, UINT64_MAX, e, ARRAY_SIZE(e));
 
 	*fb = 0;
 	if (nbars > MAX_BARS)
 		nbars = MAX_BARS;
-	fd = open(PAT_MEMTYPE_LIST, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (ne < 0)
 		return -1;
-	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += r;
-	close(fd);
-	buf[len] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &e, type) != 3)
-			continue;
+	for (j = 0; j < ne && j < (int)ARRAY_SIZE(e); j++) {
 		for (i = 0; i < nbars; i++)
-			if (s < st->bars[i].end && e > st->bars[i].start)
+			if (e[j].start < st->bars[i].end && e[j].end > st->bars[i].start)
 				break;
 		if (i == nbars)
 			continue;	/* not the adapter's */
-		if (wc && s == fb_phys && e == fb_phys + fb_size &&
-		    !strcmp(type, "write-combining")) {
+		if (wc && e[j].start == fb_phys && e[j].end == fb_phys + fb_size &&
+		    !strcmp(e[j].type, memtype_name(true))) {
 			++*fb;
 			continue;
 		}
-		if (!st->bars[i].fb && s == st->bars[i].start && e == st->bars[i].end &&
-		    !strcmp(type, "uncached-minus"))
+		if (!st->bars[i].fb && e[j].start == st->bars[i].start &&
+		    e[j].end == st->bars[i].end && !strcmp(e[j].type, memtype_name(false)))
 			continue;
 		if (!n++)
-			snprintf(first, size, "%s", line);
+			snprintf(first, size, "PAT: [mem 0x%016llx-0x%016llx] %s", e[j].start,
+				 e[j].end, e[j].type);
 	}
 	return n;
 }
@@ -2332,14 +2149,14 @@ static int debugfs_left(char *first, size_t size)
 	int n = 0, found = 0;
 	DIR *dir;
 
-	dir = opendir(DEBUGFS_DIR);
+	dir = opendir(VIDSHARE_DEBUGFS);
 	if (!dir)
 		return -1;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), DEBUGFS_DIR "/%s/shares", de->d_name);
-		if (read_str(path, buf, sizeof(buf)))
+		snprintf(path, sizeof(path), VIDSHARE_DEBUGFS "/%s/shares", de->d_name);
+		if (read_file(path, buf, sizeof(buf)) < 0)
 			continue;
 		found++;
 		line = strtok_r(buf, "\n", &save);	/* the header */
@@ -2352,9 +2169,7 @@ static int debugfs_left(char *first, size_t size)
 	return found ? n : -1;
 }
 
-static int tap_n;
-static int tap_failed;
-
+/* One test of the TAP output, with its details in a diagnostic line before it. */
 static void tap(bool ok, const char *name, const char *fmt, ...)
 {
 	char buf[512];
@@ -2363,14 +2178,8 @@ static void tap(bool ok, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	out("# %s: %s\n", name, buf);
-	out("%s %d %s\n", ok ? "ok" : "not ok", ++tap_n, name);
-	tap_failed += !ok;
-}
-
-static void tap_skip(const char *name, const char *why)
-{
-	out("ok %d %s # SKIP %s\n", ++tap_n, name, why);
+	ksft_print_msg("%s: %s\n", name, buf);
+	ksft_test_result_code(ok ? KSFT_PASS : KSFT_FAIL, name, NULL);
 }
 
 static int report(bool final_ok, double secs)
@@ -2385,7 +2194,8 @@ static int report(bool final_ok, double secs)
 		ntests -= ops[op].revoke_only && !cfg.unbind_ms;
 	size_t len;
 
-	out("TAP version 13\n1..%d\n", ntests);
+	ksft_print_header();
+	ksft_set_plan(ntests);
 	out("# seed %llu ops %llu seconds %u procs %u threads %u max_shares %u\n",
 	    (unsigned long long)cfg.seed, (unsigned long long)cfg.ops, cfg.seconds, cfg.procs,
 	    cfg.threads, max_shares);
@@ -2451,25 +2261,25 @@ static int report(bool final_ok, double secs)
 	}
 	n = pat_check(first, sizeof(first), &fb);
 	if (n < 0)
-		tap_skip("pat_memtype_clean", "no " PAT_MEMTYPE_LIST);
+		ksft_test_result_code(KSFT_SKIP, "pat_memtype_clean", "no %s", PAT_MEMTYPE_LIST);
 	else
 		tap(!n && fb == (wc ? 1 : 0) && st->nbars, "pat_memtype_clean",
 		    "%d write-combining reservations of the frame buffer (want %d), %d other PAT entries in %d BAR ranges%s%s",
 		    fb, wc ? 1 : 0, n, st->nbars, n ? ", first: " : "", n ? first : "");
 	n = debugfs_left(first, sizeof(first));
 	if (n < 0)
-		tap_skip("debugfs_shares_empty", "no " DEBUGFS_DIR "/*/shares");
+		ksft_test_result_code(KSFT_SKIP, "debugfs_shares_empty", "no %s/*/shares",
+				      VIDSHARE_DEBUGFS);
 	else
 		tap(!n, "debugfs_shares_empty", "%d shares listed%s%s", n, n ? ", first: " : "",
 		    n ? first : "");
-	if (tap_n != ntests)
-		tap(false, "plan", "%d tests, planned %d", tap_n, ntests);
-	out("# vidshare_stress: %s: %d of %d failed; seed %llu, %d ops in %.1f s\n",
-	    tap_failed ? "FAIL" : "PASS", tap_failed, tap_n, (unsigned long long)cfg.seed,
-	    READ_ONCE(st->ops_done), secs);
-	out("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
-	    tap_n - tap_failed, tap_failed);
-	return tap_failed ? 1 : 0;
+	if ((int)ksft_test_num() != ntests)
+		tap(false, "plan", "%u tests, planned %d", ksft_test_num(), ntests);
+	ksft_print_msg("vidshare_stress: %s: %u of %u failed; seed %llu, %llu ops in %.1f s\n",
+		       ksft_get_fail_cnt() ? "FAIL" : "PASS", ksft_get_fail_cnt(),
+		       ksft_test_num(), (unsigned long long)cfg.seed,
+		       (unsigned long long)READ_ONCE(st->ops_done), secs);
+	return ksft_get_fail_cnt() ? 1 : 0;
 }
 
 static void usage(const char *prog)
@@ -2511,7 +2321,6 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct sigaction sa = { .sa_handler = probe_handler };
 	char node[PATH_MAX], old_max[32] = "", buf[32];
 	struct vidshare_info info;
 	struct vidshare_mode mode;
@@ -2572,36 +2381,30 @@ int main(int argc, char **argv)
 	page = sysconf(_SC_PAGESIZE);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
+	probe_catch(NULL, NULL);
 
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (st == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
-	/* --device: its adapter, found again by its ids after every rebind */
-	if (cfg.device) {
-		fd = open(cfg.device, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || ioctl(fd, VIDSHARE_IOC_INFO, &info)) {
-			out("Bail out! %s: %s\n", cfg.device, strerror(errno));
-			return 1;
-		}
-		close(fd);
-		adapter_vendor = info.vendor;
-		adapter_device = info.device;
-	}
-	if (!find_node(node, sizeof(node))) {
-		out("Bail out! no vidshare device bound to a %04x:%04x adapter\n",
-		    adapter_vendor, adapter_device);
-		return 1;
-	}
+	/*
+	 * The adapter, as the selftests find it: --device (or $VIDSHARE_DEV),
+	 * $VIDSHARE_PCI, or the one vidshare device there is; found again by
+	 * its PCI address after every rebind.
+	 */
+	if (cfg.device)
+		setenv("VIDSHARE_DEV", cfg.device, 1);
+	ret = find_adapter(adapter_bdf, sizeof(adapter_bdf), node, sizeof(node));
+	if (ret)
+		ksft_exit_fail_msg("no vidshare device (%s): %s\n", dev_path(), strerror(-ret));
+	if (!find_node(node, sizeof(node)))
+		ksft_exit_fail_msg("no vidshare device bound to %s\n", adapter_bdf);
 	fd = open(node, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || ioctl(fd, VIDSHARE_IOC_INFO, &info)) {
-		out("Bail out! %s: %s\n", node, strerror(errno));
-		return 1;
-	}
+	if (fd < 0 || ioctl(fd, VIDSHARE_IOC_INFO, &info))
+		ksft_exit_fail_msg("%s: %s\n", node, strerror(errno));
+	adapter_vendor = info.vendor;
+	adapter_device = info.device;
 	ret = ioctl(fd, VIDSHARE_IOC_GET_MODE, &mode) ? errno : 0;
 	close(fd);
 	if (ret && ret != EOPNOTSUPP) {
@@ -2623,12 +2426,12 @@ int main(int argc, char **argv)
 	    node, (unsigned long long)fb_size, cfg.procs, cfg.threads,
 	    (unsigned long long)(window >> 10));
 	out("# seed %llu\n", (unsigned long long)cfg.seed);
-	out("# adapter %04x:%04x: %s, %s mode interface\n", adapter_vendor, adapter_device,
-	    wc ? "write-combining" : "uncached", modes ? "a" : "no");
+	out("# adapter %s (%04x:%04x): %s, %s mode interface\n", adapter_bdf, adapter_vendor,
+	    adapter_device, wc ? "write-combining" : "uncached", modes ? "a" : "no");
 	if (cfg.max_shares) {
 		snprintf(buf, sizeof(buf), "%u\n", cfg.max_shares);
-		if (read_str(MAX_SHARES_PARAM, old_max, sizeof(old_max)) ||
-		    write_str(MAX_SHARES_PARAM, buf)) {
+		if (read_file(MAX_SHARES_PARAM, old_max, sizeof(old_max)) < 0 ||
+		    write_file(MAX_SHARES_PARAM, buf)) {
 			out("Bail out! cannot set " MAX_SHARES_PARAM "\n");
 			return 1;
 		}
@@ -2676,7 +2479,7 @@ int main(int argc, char **argv)
 	secs = elapsed();
 	final_ok = final_share();
 	if (old_max[0])
-		write_str(MAX_SHARES_PARAM, old_max);
+		write_file(MAX_SHARES_PARAM, old_max);
 	ret = report(final_ok, secs);
 	return ret;
 }
