@@ -453,7 +453,6 @@ struct mem_bar {
 };
 
 struct env {
-	struct __test_metadata *md;
 	char node[PATH_MAX], node_real[PATH_MAX];
 	int fd, rofd, wofd, fd2;
 	uint64_t page, fb_size, fb_phys, task_size;
@@ -647,9 +646,8 @@ static bool range_free(uint64_t addr, uint64_t len)
  * (uncached-minus). Unbound: nothing in any of its BARs. A share never
  * has an entry of its own.
  */
-static void check_pat_adapter(bool bound, const char *when)
+static void check_pat_adapter(struct __test_metadata *_metadata, bool bound, const char *when)
 {
-	struct __test_metadata *_metadata = E.md;
 	static struct pat_list now;
 	int i, b, wc = 0, other = 0;
 
@@ -688,9 +686,8 @@ static void check_pat_adapter(bool bound, const char *when)
 }
 
 /* Remember what is mapped before a case. */
-static void case_begin(void)
+static void case_begin(struct __test_metadata *_metadata)
 {
-	struct __test_metadata *_metadata = E.md;
 
 	/*
 	 * In a sweep nothing runs between cases: when the last case ended as
@@ -712,9 +709,8 @@ static void case_begin(void)
  * Record the outcome of a case: @got must be the errno of condition @c
  * (NO_MODE: EOPNOTSUPP), which must be able to apply to this adapter.
  */
-static bool case_result(int c, int got, const char *desc)
+static bool case_result(struct __test_metadata *_metadata, int c, int got, const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	int want;
 
 	E.cases++;
@@ -744,9 +740,8 @@ static bool case_result(int c, int got, const char *desc)
  * memory type is reserved once per adapter, at bind, and no share, nor
  * filling one, nor ending one, adds, changes or removes an entry.
  */
-static void check_pat_same(const char *desc)
+static void check_pat_same(struct __test_metadata *_metadata, const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	static struct pat_list now;
 	bool used[PAT_MAX] = { false };
 	int i, j, fresh = 0, gone = 0;
@@ -789,10 +784,10 @@ static void check_pat_same(const char *desc)
  * memory type, the adapter's once it has page-table entries (@filled), "-"
  * until then.
  */
-static void check_row(uint64_t start, uint64_t len, uint64_t fb_off, int prot, bool filled,
+static void check_row(struct __test_metadata *_metadata, uint64_t start, uint64_t len,
+		      uint64_t fb_off, int prot, bool filled,
 		      const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	struct share_row row;
 	char flags[16];
 
@@ -814,10 +809,10 @@ static void check_row(uint64_t start, uint64_t len, uint64_t fb_off, int prot, b
  * reference. So it reaches neither past fb_size nor into another BAR, now
  * that PAT's list says nothing about single shares.
  */
-static void check_data(uint64_t start, uint64_t len, uint64_t fb_off, int prot,
+static void check_data(struct __test_metadata *_metadata, uint64_t start, uint64_t len,
+		       uint64_t fb_off, int prot,
 		       const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	volatile uint8_t *m = (volatile uint8_t *)(uintptr_t)start;
 	const uint64_t at[] = { 0, len - 1 };
 	unsigned int i;
@@ -852,10 +847,10 @@ static void check_data(uint64_t start, uint64_t len, uint64_t fb_off, int prot,
  * without (mmap(2)) until its first touch, mapping the right frame-buffer
  * bytes, and nothing new in PAT.
  */
-static void check_mapped(uint64_t start, uint64_t len, uint64_t fb_off, bool uncached,
+static void check_mapped(struct __test_metadata *_metadata, uint64_t start, uint64_t len,
+			 uint64_t fb_off, bool uncached,
 			 int prot, bool filled, const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	volatile uint8_t *first = (volatile uint8_t *)(uintptr_t)start;
 	volatile uint8_t *last = (volatile uint8_t *)(uintptr_t)(start + len - 1);
 	const char *how = prot & PROT_READ ? "reading" : "writing";
@@ -877,8 +872,8 @@ static void check_mapped(uint64_t start, uint64_t len, uint64_t fb_off, bool unc
 	EXPECT_EQ('-', v[found].perms[2]) TH_LOG("%s", desc);
 	EXPECT_EQ('s', v[found].perms[3]) TH_LOG("%s", desc);
 
-	check_row(start, len, fb_off, prot, filled, desc);
-	check_pat_same(desc);
+	check_row(_metadata, start, len, fb_off, prot, filled, desc);
+	check_pat_same(_metadata, desc);
 	if (!(prot & (PROT_READ | PROT_WRITE)))
 		return;
 	/* the first touch fills an mmap(2) */
@@ -886,16 +881,15 @@ static void check_mapped(uint64_t start, uint64_t len, uint64_t fb_off, bool unc
 	sig2 = prot & PROT_READ ? probe_read(last) : probe_write(last);
 	EXPECT_EQ(0, sig1) TH_LOG("%s: %s its first byte", desc, how);
 	EXPECT_EQ(0, sig2) TH_LOG("%s: %s its last byte", desc, how);
-	check_row(start, len, fb_off, prot, true, desc);
+	check_row(_metadata, start, len, fb_off, prot, true, desc);
 	if (!sig1 && !sig2)
-		check_data(start, len, fb_off, prot, desc);
-	check_pat_same(desc);
+		check_data(_metadata, start, len, fb_off, prot, desc);
+	check_pat_same(_metadata, desc);
 }
 
 /* SHARE, a write and read through it and UNSHARE work; INFO once revoked. */
-static void sanity(const char *desc)
+static void sanity(struct __test_metadata *_metadata, const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	uint64_t pages = E.fb_size / E.page, off;
 	volatile uint64_t *p;
 	struct vidshare_share s;
@@ -925,9 +919,8 @@ static void sanity(const char *desc)
  * at @gone (0: none) that the case removed; PAT's list is exactly as
  * before even then.
  */
-static void case_end_gone(const char *desc, uint64_t gone)
+static void case_end_gone(struct __test_metadata *_metadata, const char *desc, uint64_t gone)
 {
-	struct __test_metadata *_metadata = E.md;
 	struct dev_vma v[DEV_VMA_MAX], *g = NULL;
 	int n, i, j;
 
@@ -936,7 +929,7 @@ static void case_end_gone(const char *desc, uint64_t gone)
 			g = &E.vma0[i];
 	EXPECT_FALSE(gone && !g) TH_LOG("%s: no mapping at %#llx before", desc,
 					(unsigned long long)gone);
-	sanity(desc);
+	sanity(_metadata, desc);
 	n = dev_vmas(v, DEV_VMA_MAX);
 	EXPECT_EQ(E.nvma0 - (gone ? 1 : 0), n)
 		TH_LOG("%s: %d device mappings, were %d", desc, n, E.nvma0);
@@ -952,7 +945,7 @@ static void case_end_gone(const char *desc, uint64_t gone)
 	}
 	EXPECT_EQ(E.rows0 - (gone ? 1 : 0), debugfs_count(E.node, getpid()))
 		TH_LOG("%s: shares in debugfs changed", desc);
-	check_pat_same(desc);
+	check_pat_same(_metadata, desc);
 	E.baseline_ok = !gone && _metadata->exit_code == KSFT_PASS;
 }
 
@@ -969,9 +962,9 @@ static void sweep_end(void)
 	E.baseline_ok = false;
 }
 
-static void case_end(const char *desc)
+static void case_end(struct __test_metadata *_metadata, const char *desc)
 {
-	case_end_gone(desc, 0);
+	case_end_gone(_metadata, desc, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -987,10 +980,10 @@ static void desc_share(char *buf, size_t size, const char *what, const struct vi
 }
 
 /* What SHARE returned for @req must be the documented geometry. */
-static void check_share(const struct vidshare_share *req, const struct vidshare_share *s,
+static void check_share(struct __test_metadata *_metadata, const struct vidshare_share *req,
+			const struct vidshare_share *s,
 			uint64_t want_start, const char *desc)
 {
-	struct __test_metadata *_metadata = E.md;
 	uint64_t sub = req->view_offset % E.page, start = s->virtual_addr - sub;
 	int prot = PROT_READ | (req->flags & VIDSHARE_SHARE_READONLY ? 0 : PROT_WRITE);
 
@@ -1001,7 +994,7 @@ static void check_share(const struct vidshare_share *req, const struct vidshare_
 	if (want_start) {
 		EXPECT_EQ(want_start, start) TH_LOG("%s: not mapped where asked", desc);
 	}
-	check_mapped(start, s->shared_size, s->shared_offset,
+	check_mapped(_metadata, start, s->shared_size, s->shared_offset,
 		     req->flags & VIDSHARE_SHARE_UNCACHED, prot, true, desc);
 }
 
@@ -1011,29 +1004,30 @@ static void check_share(const struct vidshare_share *req, const struct vidshare_
  * share made must be where @want_start says (0: anywhere) and is unshared
  * again.
  */
-static void share_case_at(int c, int fd, const struct vidshare_share *req, uint64_t want_start,
+static void share_case_at(struct __test_metadata *_metadata, int c, int fd,
+			  const struct vidshare_share *req, uint64_t want_start,
 			  const char *what)
 {
-	struct __test_metadata *_metadata = E.md;
 	struct vidshare_share s = *req;
 	char desc[384];
 	int err;
 
 	c = share_uc(req->flags, c);
 	desc_share(desc, sizeof(desc), what, req);
-	case_begin();
+	case_begin(_metadata);
 	err = vs_share_raw(fd, &s);
-	case_result(c, err, desc);
+	case_result(_metadata, c, err, desc);
 	if (!err) {
-		check_share(req, &s, want_start, desc);
+		check_share(_metadata, req, &s, want_start, desc);
 		EXPECT_EQ(0, vs_unshare(fd, s.virtual_addr)) TH_LOG("%s", desc);
 	}
-	case_end(desc);
+	case_end(_metadata, desc);
 }
 
-static void share_case(int c, int fd, const struct vidshare_share *req, const char *what)
+static void share_case(struct __test_metadata *_metadata, int c, int fd,
+		       const struct vidshare_share *req, const char *what)
 {
-	share_case_at(c, fd, req, 0, what);
+	share_case_at(_metadata, c, fd, req, 0, what);
 }
 
 static struct vidshare_share share_req(uint64_t off, uint64_t size, uint32_t flags, uint64_t addr)
@@ -1061,39 +1055,41 @@ static void desc_mmap(char *buf, size_t size, const char *what, uint64_t addr, u
  * @off makes of it on this adapter (mmap_uc()); a mapping made is checked
  * and unmapped.
  */
-static void mmap_case(int c, int fd, uint64_t addr, uint64_t len, int prot, int flags,
+static void mmap_case(struct __test_metadata *_metadata, int c, int fd, uint64_t addr, uint64_t len,
+		      int prot, int flags,
 		      uint64_t off, const char *what)
 {
-	struct __test_metadata *_metadata = E.md;
 	char desc[384];
 	void *p;
 	int err;
 
 	c = mmap_uc(off, c);
 	desc_mmap(desc, sizeof(desc), what, addr, len, prot, flags, off);
-	case_begin();
+	case_begin(_metadata);
 	p = mmap((void *)(uintptr_t)addr, len, prot, flags, fd, (off_t)off);
 	err = p == MAP_FAILED ? errno : 0;
-	case_result(c, err, desc);
+	case_result(_metadata, c, err, desc);
 	if (!err) {
 		if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 			EXPECT_EQ(addr, (uintptr_t)p) TH_LOG("%s", desc);
 		}
-		check_mapped((uintptr_t)p, pg_up(len), off & ~UC, off & UC, prot, false, desc);
+		check_mapped(_metadata, (uintptr_t)p, pg_up(len), off & ~UC, off & UC, prot, false,
+			     desc);
 		EXPECT_EQ(0, munmap(p, pg_up(len))) TH_LOG("%s", desc);
 	}
-	case_end(desc);
+	case_end(_metadata, desc);
 }
 
 /* An ioctl that must give condition @c and map nothing. */
-static void ioctl_case(int c, int fd, unsigned long cmd, void *arg, const char *what)
+static void ioctl_case(struct __test_metadata *_metadata, int c, int fd, unsigned long cmd,
+		       void *arg, const char *what)
 {
 	char desc[256];
 
 	snprintf(desc, sizeof(desc), "%s (cmd %#lx, arg %p)", what, cmd, arg);
-	case_begin();
-	case_result(c, vs_ioctl(fd, cmd, arg), desc);
-	case_end(desc);
+	case_begin(_metadata);
+	case_result(_metadata, c, vs_ioctl(fd, cmd, arg), desc);
+	case_end(_metadata, desc);
 }
 
 /* Exit codes of child cases: the kernel lacks a feature; a setup step failed. */
@@ -1105,15 +1101,15 @@ static void ioctl_case(int c, int fd, unsigned long cmd, void *arg, const char *
  * makes, which must be that of condition @c. Whatever the child mapped goes
  * with it.
  */
-static void child_case(int c, int (*fn)(void *), void *arg, const char *what)
+static void child_case(struct __test_metadata *_metadata, int c, int (*fn)(void *), void *arg,
+		       const char *what)
 {
-	struct __test_metadata *_metadata = E.md;
 	char desc[384];
 	pid_t pid;
 	int rc;
 
 	snprintf(desc, sizeof(desc), "%s (in a child process)", what);
-	case_begin();
+	case_begin(_metadata);
 	fflush(NULL);
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1127,10 +1123,10 @@ static void child_case(int c, int (*fn)(void *), void *arg, const char *what)
 		EXPECT_LT(rc, CHILD_SETUP) TH_LOG("%s: the child's setup step %d failed", desc,
 						  rc - CHILD_SETUP);
 	} else {
-		case_result(c, rc, desc);
+		case_result(_metadata, c, rc, desc);
 	}
 	EXPECT_EQ(0, debugfs_count(E.node, pid)) TH_LOG("%s: the child's shares outlive it", desc);
-	case_end(desc);
+	case_end(_metadata, desc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1307,11 +1303,11 @@ static void env_open(struct __test_metadata *_metadata, const char *node)
 		E.mmio_end = e;
 	}
 	env_kind(_metadata, node);
-	check_pat_adapter(true, "bound");
+	check_pat_adapter(_metadata, true, "bound");
 }
 
 /*
- * The reference mapping of the whole frame buffer (check_data()), with a
+ * The reference mapping of the whole frame buffer (check_data(_metadata)), with a
  * guard page either side, so that no share of a test lands right next to
  * it: the address just past a share must never be the reference's start.
  */
@@ -1343,7 +1339,6 @@ static void env_init(struct __test_metadata *_metadata)
 	int c;
 
 	memset(&E, 0, sizeof(E));
-	E.md = _metadata;
 	E.page = page_size();
 	E.pat = !access(PAT_MEMTYPE_LIST, R_OK);
 	if (!E.pat)
@@ -1436,7 +1431,7 @@ TEST_F(input, info_and_get_mode_ignore_argument_contents)
 			snprintf(what, sizeof(what), "INFO on %s, argument filled with %#x",
 				 names[i], fills[j]);
 			memset(&info, fills[j], sizeof(info));
-			ioctl_case(INFO_OK, fds[i], VIDSHARE_IOC_INFO, &info, what);
+			ioctl_case(_metadata, INFO_OK, fds[i], VIDSHARE_IOC_INFO, &info, what);
 			EXPECT_EQ((__u32)VIDSHARE_API_VERSION, info.api_version) TH_LOG("%s", what);
 			EXPECT_EQ(E.fb_size, info.fb_size) TH_LOG("%s", what);
 			EXPECT_EQ(0ULL, info.reserved[0] | info.reserved[1] | info.reserved[2] |
@@ -1446,7 +1441,8 @@ TEST_F(input, info_and_get_mode_ignore_argument_contents)
 			snprintf(what, sizeof(what), "GET_MODE on %s, argument filled with %#x",
 				 names[i], fills[j]);
 			memset(&mode, fills[j], sizeof(mode));
-			ioctl_case(mode_req(GET_MODE_OK), fds[i], VIDSHARE_IOC_GET_MODE, &mode,
+			ioctl_case(_metadata, mode_req(GET_MODE_OK), fds[i], VIDSHARE_IOC_GET_MODE,
+				   &mode,
 				   what);
 			EXPECT_EQ(!!E.wc, !!(info.flags & VIDSHARE_INFO_WC)) TH_LOG("%s", what);
 			if (!E.modes)
@@ -1500,19 +1496,20 @@ TEST_F_TIMEOUT(input, share_view_offset_and_size_at_every_boundary, 120)
 	for (i = 0; i < ARRAY_SIZE(v); i++) {
 		for (j = 0; j < ARRAY_SIZE(v); j++) {
 			s = share_req(v[i], v[j], 0, 0);
-			share_case(share_view_cond(v[i], v[j], fb), E.fd, &s, "SHARE view");
+			share_case(_metadata, share_view_cond(v[i], v[j], fb), E.fd, &s,
+				   "SHARE view");
 		}
 	}
 	for (i = 0; i < ARRAY_SIZE(extra); i++) {
 		s = share_req(extra[i].off, extra[i].size, 0, 0);
-		share_case(share_view_cond(extra[i].off, extra[i].size, fb), E.fd, &s,
+		share_case(_metadata, share_view_cond(extra[i].off, extra[i].size, fb), E.fd, &s,
 			   "SHARE view");
 	}
 	/* READONLY and UNCACHED views at the very end, too */
 	s = share_req(fb - 1, 1, VIDSHARE_SHARE_READONLY | VIDSHARE_SHARE_UNCACHED, 0);
-	share_case(SHARE_FLAGS, E.fd, &s, "SHARE of the last byte");
+	share_case(_metadata, SHARE_FLAGS, E.fd, &s, "SHARE of the last byte");
 	s = share_req(fb - 1, 2, VIDSHARE_SHARE_READONLY | VIDSHARE_SHARE_UNCACHED, 0);
-	share_case(SHARE_PAST_END, E.fd, &s, "SHARE one byte past the end");
+	share_case(_metadata, SHARE_PAST_END, E.fd, &s, "SHARE one byte past the end");
 }
 
 TEST_F(input, share_reserved_and_output_fields)
@@ -1525,16 +1522,16 @@ TEST_F(input, share_reserved_and_output_fields)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		s = share_req(E.page, E.page, 0, 0);
 		s.reserved = bad[i];
-		share_case(SHARE_RESERVED, E.fd, &s, "SHARE with reserved set");
+		share_case(_metadata, SHARE_RESERVED, E.fd, &s, "SHARE with reserved set");
 		s.flags = VIDSHARE_SHARE_READONLY;
-		share_case(SHARE_RESERVED, E.fd, &s, "SHARE READONLY with reserved set");
+		share_case(_metadata, SHARE_RESERVED, E.fd, &s, "SHARE READONLY with reserved set");
 	}
 	for (i = 0; i < ARRAY_SIZE(junk); i++) {
 		s = share_req(3 * E.page + 9, 100, 0, 0);
 		s.virtual_addr = junk[i];
 		s.shared_offset = junk[i];
 		s.shared_size = junk[i];
-		share_case(SHARE_OUT_FIELDS, E.fd, &s, "SHARE with output fields set");
+		share_case(_metadata, SHARE_OUT_FIELDS, E.fd, &s, "SHARE with output fields set");
 	}
 }
 
@@ -1553,7 +1550,8 @@ TEST_F(input, share_every_flag_bit)
 		addr = f & VIDSHARE_SHARE_FIXED ? free_range(2) : 0;
 		s = share_req(2 * E.page + 1, E.page, f, addr);
 		snprintf(what, sizeof(what), "SHARE with flag bit %d alone", bit);
-		share_case_at(f & known ? SHARE_FLAGS : SHARE_FLAGS_UNKNOWN, E.fd, &s, addr, what);
+		share_case_at(_metadata, f & known ? SHARE_FLAGS : SHARE_FLAGS_UNKNOWN, E.fd, &s,
+			      addr, what);
 	}
 	/* every combination of the known flags */
 	for (f = 0; f <= known; f++) {
@@ -1561,22 +1559,22 @@ TEST_F(input, share_every_flag_bit)
 			continue;
 		addr = f & VIDSHARE_SHARE_FIXED ? free_range(2) : 0;
 		s = share_req(E.page - 1, 2, f, addr);
-		share_case_at(SHARE_FLAGS, E.fd, &s, addr, "SHARE with known flags");
+		share_case_at(_metadata, SHARE_FLAGS, E.fd, &s, addr, "SHARE with known flags");
 	}
 	/* every unknown bit with the known ones */
 	for (bit = 3; bit < 32; bit++) {
 		addr = free_range(2);
 		s = share_req(0, E.page, known | 1U << bit, addr);
 		snprintf(what, sizeof(what), "SHARE with all known flags and bit %d", bit);
-		share_case(SHARE_FLAGS_UNKNOWN, E.fd, &s, what);
+		share_case(_metadata, SHARE_FLAGS_UNKNOWN, E.fd, &s, what);
 		s = share_req(0, E.page, VIDSHARE_SHARE_READONLY | 1U << bit, 0);
 		snprintf(what, sizeof(what), "SHARE with READONLY and bit %d", bit);
-		share_case(SHARE_FLAGS_UNKNOWN, E.fd, &s, what);
+		share_case(_metadata, SHARE_FLAGS_UNKNOWN, E.fd, &s, what);
 	}
 	s = share_req(0, E.page, ~0U, free_range(1));
-	share_case(SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE with every flag bit");
+	share_case(_metadata, SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE with every flag bit");
 	s = share_req(0, E.page, ~known, 0);
-	share_case(SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE with every unknown flag bit");
+	share_case(_metadata, SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE with every unknown flag bit");
 }
 
 /*
@@ -1634,20 +1632,21 @@ TEST_F_TIMEOUT(input, share_requested_addr_with_and_without_fixed, 60)
 			len = lens[j];
 			s = share_req(5 * p, len, VIDSHARE_SHARE_FIXED, addr);
 			c = fixed_cond(addr, pg_up(len));
-			share_case_at(c, E.fd, &s, addr, "SHARE FIXED");
+			share_case_at(_metadata, c, E.fd, &s, addr, "SHARE FIXED");
 			/* the address is checked before the memory type */
 			s.flags |= VIDSHARE_SHARE_UNCACHED | (j ? VIDSHARE_SHARE_READONLY : 0);
 			c = fixed_cond(addr, pg_up(len));
-			share_case_at(c, E.fd, &s, addr, "SHARE FIXED UNCACHED");
+			share_case_at(_metadata, c, E.fd, &s, addr, "SHARE FIXED UNCACHED");
 			s = share_req(5 * p, len, 0, addr);
 			c = hint_cond(addr, pg_up(len), &want);
-			share_case_at(c, E.fd, &s, want, "SHARE with a hint");
+			share_case_at(_metadata, c, E.fd, &s, want, "SHARE with a hint");
 		}
 	}
 	/* a partial overlap: the first page free, the second mapped */
 	ASSERT_EQ(0, munmap(anon, p));
 	s = share_req(0, 2 * p, VIDSHARE_SHARE_FIXED, (uintptr_t)anon);
-	share_case(fixed_cond((uintptr_t)anon, 2 * p), E.fd, &s, "SHARE FIXED half over a mapping");
+	share_case(_metadata, fixed_cond((uintptr_t)anon, 2 * p), E.fd, &s,
+		   "SHARE FIXED half over a mapping");
 	EXPECT_EQ(0, munmap(anon + p, p));
 }
 
@@ -1720,13 +1719,13 @@ TEST_F_TIMEOUT(input, unshare_every_field_at_its_boundaries, 60)
 	for (bit = 0; bit < 32; bit++) {
 		u = (struct vidshare_unshare){ .virtual_addr = s.virtual_addr, .flags = 1U << bit };
 		snprintf(what, sizeof(what), "UNSHARE with flag bit %d", bit);
-		ioctl_case(UNSHARE_FLAGS, E.fd, VIDSHARE_IOC_UNSHARE, &u, what);
+		ioctl_case(_metadata, UNSHARE_FLAGS, E.fd, VIDSHARE_IOC_UNSHARE, &u, what);
 	}
 	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
 		u = (struct vidshare_unshare){ .virtual_addr = s.virtual_addr,
 					       .reserved = reserved[i] };
 		snprintf(what, sizeof(what), "UNSHARE with reserved %#x", reserved[i]);
-		ioctl_case(UNSHARE_RESERVED, E.fd, VIDSHARE_IOC_UNSHARE, &u, what);
+		ioctl_case(_metadata, UNSHARE_RESERVED, E.fd, VIDSHARE_IOC_UNSHARE, &u, what);
 	}
 	{
 		const uint64_t addrs[] = {
@@ -1740,22 +1739,24 @@ TEST_F_TIMEOUT(input, unshare_every_field_at_its_boundaries, 60)
 			u = (struct vidshare_unshare){ .virtual_addr = addrs[i] };
 			snprintf(what, sizeof(what), "UNSHARE of %#llx, share at %#llx",
 				 (unsigned long long)addrs[i], (unsigned long long)s.virtual_addr);
-			ioctl_case(UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u, what);
+			ioctl_case(_metadata, UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
+				   what);
 		}
 	}
 	/* another open file's share, both ways */
 	u = (struct vidshare_unshare){ .virtual_addr = s.virtual_addr };
-	ioctl_case(UNSHARE_OTHER_FILE, E.fd2, VIDSHARE_IOC_UNSHARE, &u,
+	ioctl_case(_metadata, UNSHARE_OTHER_FILE, E.fd2, VIDSHARE_IOC_UNSHARE, &u,
 		   "UNSHARE through another open file");
 	ASSERT_EQ(0, vs_unshare(E.fd, s.virtual_addr));
 
 	/* the address SHARE returned; then again */
-	case_begin();
+	case_begin(_metadata);
 	ASSERT_EQ(0, vs_share(E.fd, 7 * p + 1, 1, 0, 0, &s));
 	u = (struct vidshare_unshare){ .virtual_addr = s.virtual_addr };
-	case_result(UNSHARE_OK, vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, &u), "UNSHARE of a share");
-	case_end("UNSHARE of a share");
-	ioctl_case(UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u, "UNSHARE twice");
+	case_result(_metadata, UNSHARE_OK, vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, &u),
+		    "UNSHARE of a share");
+	case_end(_metadata, "UNSHARE of a share");
+	ioctl_case(_metadata, UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u, "UNSHARE twice");
 
 	/* the start of an mmap(2), and addresses inside it */
 	m = dev_mmap(E.fd, 9 * p, 2 * p, PROT_READ | PROT_WRITE);
@@ -1764,29 +1765,30 @@ TEST_F_TIMEOUT(input, unshare_every_field_at_its_boundaries, 60)
 		const uint64_t inside[] = { 1, p, 2 * p };
 
 		u = (struct vidshare_unshare){ .virtual_addr = (uintptr_t)m + inside[i] };
-		ioctl_case(UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
+		ioctl_case(_metadata, UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
 			   "UNSHARE inside an mmap(2)");
 	}
-	case_begin();
+	case_begin(_metadata);
 	u = (struct vidshare_unshare){ .virtual_addr = (uintptr_t)m };
-	case_result(UNSHARE_OK, vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, &u),
+	case_result(_metadata, UNSHARE_OK, vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, &u),
 		    "UNSHARE of the start of an mmap(2)");
-	case_end_gone("UNSHARE of the start of an mmap(2)", (uintptr_t)m);
+	case_end_gone(_metadata, "UNSHARE of the start of an mmap(2)", (uintptr_t)m);
 
 	/* a share of the second file, unshared through the first */
 	ASSERT_EQ(0, vs_share(E.fd2, 0, p, 0, 0, &t));
 	u = (struct vidshare_unshare){ .virtual_addr = t.virtual_addr };
-	ioctl_case(UNSHARE_OTHER_FILE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
+	ioctl_case(_metadata, UNSHARE_OTHER_FILE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
 		   "UNSHARE of another open file's share");
 	EXPECT_EQ(0, vs_unshare(E.fd2, t.virtual_addr));
 	EXPECT_EQ(0, munmap(anon, p));
 
-	child_case(UNSHARE_SEALED, sealed_child, (void *)&seal_view, "UNSHARE of a sealed share");
-	child_case(UNSHARE_NOT_A_SHARE, sealed_child, (void *)&seal_inside,
+	child_case(_metadata, UNSHARE_SEALED, sealed_child, (void *)&seal_view,
+		   "UNSHARE of a sealed share");
+	child_case(_metadata, UNSHARE_NOT_A_SHARE, sealed_child, (void *)&seal_inside,
 		   "UNSHARE inside a sealed share");
-	child_case(UNSHARE_NOT_A_SHARE, sealed_child, (void *)&seal_second,
+	child_case(_metadata, UNSHARE_NOT_A_SHARE, sealed_child, (void *)&seal_second,
 		   "UNSHARE of the second page of a sealed share");
-	child_case(UNSHARE_NOT_A_SHARE, sealed_child, (void *)&seal_start,
+	child_case(_metadata, UNSHARE_NOT_A_SHARE, sealed_child, (void *)&seal_start,
 		   "UNSHARE of the page start of a sealed unaligned share");
 }
 
@@ -1812,9 +1814,9 @@ static int mode_cond(const struct vidshare_mode *m)
  * SET_MODE @m on @fd must give condition @c, or EOPNOTSUPP where the adapter
  * has no mode interface (mode_req()); a mode set must be what GET_MODE reads.
  */
-static void set_mode_case(int c, int fd, const struct vidshare_mode *m, const char *what)
+static void set_mode_case(struct __test_metadata *_metadata, int c, int fd,
+			  const struct vidshare_mode *m, const char *what)
 {
-	struct __test_metadata *_metadata = E.md;
 	struct vidshare_mode arg = *m, got;
 	char desc[256];
 	int err;
@@ -1823,9 +1825,9 @@ static void set_mode_case(int c, int fd, const struct vidshare_mode *m, const ch
 	snprintf(desc, sizeof(desc),
 		 "%s (width %u, height %u, bpp %u, stride %u, flags %#x, reserved %#x)", what,
 		 m->width, m->height, m->bpp, m->stride, m->flags, m->reserved);
-	case_begin();
+	case_begin(_metadata);
 	err = vs_ioctl(fd, VIDSHARE_IOC_SET_MODE, &arg);
-	case_result(c, err, desc);
+	case_result(_metadata, c, err, desc);
 	if (!err && c != NO_MODE) {
 		ASSERT_EQ(0, vs_get_mode(E.fd, &got)) TH_LOG("%s", desc);
 		EXPECT_EQ(m->width, got.width) TH_LOG("%s", desc);
@@ -1833,7 +1835,7 @@ static void set_mode_case(int c, int fd, const struct vidshare_mode *m, const ch
 		EXPECT_EQ(m->bpp, got.bpp) TH_LOG("%s", desc);
 		EXPECT_EQ(m->width * (m->bpp / 8), got.stride) TH_LOG("%s", desc);
 	}
-	case_end(desc);
+	case_end(_metadata, desc);
 }
 
 static struct vidshare_mode mode(uint32_t width, uint32_t height, uint32_t bpp)
@@ -1867,46 +1869,46 @@ TEST_F_TIMEOUT(input, set_mode_every_field_at_its_boundaries, 120)
 
 	for (i = 0; i < ARRAY_SIZE(widths); i++) {
 		m = mode(widths[i], 1, 8);
-		set_mode_case(mode_cond(&m), E.fd, &m, "SET_MODE width");
+		set_mode_case(_metadata, mode_cond(&m), E.fd, &m, "SET_MODE width");
 	}
 	for (i = 0; i < ARRAY_SIZE(heights); i++) {
 		m = mode(8, heights[i], 8);
-		set_mode_case(mode_cond(&m), E.fd, &m, "SET_MODE height");
+		set_mode_case(_metadata, mode_cond(&m), E.fd, &m, "SET_MODE height");
 	}
 	for (i = 0; i < ARRAY_SIZE(bpps); i++) {
 		m = mode(8, 1, bpps[i]);
-		set_mode_case(mode_cond(&m), E.fd, &m, "SET_MODE bpp");
+		set_mode_case(_metadata, mode_cond(&m), E.fd, &m, "SET_MODE bpp");
 	}
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		m = mode(sizes[i][0], sizes[i][1], sizes[i][2]);
-		set_mode_case(mode_cond(&m), E.fd, &m, "SET_MODE size");
+		set_mode_case(_metadata, mode_cond(&m), E.fd, &m, "SET_MODE size");
 	}
 	for (i = 0; i < ARRAY_SIZE(strides); i++) {
 		m = mode(640, 480, 32);
 		m.stride = strides[i];
-		set_mode_case(mode_cond(&m), E.fd, &m, "SET_MODE stride");
+		set_mode_case(_metadata, mode_cond(&m), E.fd, &m, "SET_MODE stride");
 	}
 	for (bit = 0; bit < 32; bit++) {
 		m = mode(640, 480, 32);
 		m.flags = 1U << bit;
 		snprintf(what, sizeof(what), "SET_MODE with flag bit %d", bit);
-		set_mode_case(SET_MODE_FLAGS, E.fd, &m, what);
+		set_mode_case(_metadata, SET_MODE_FLAGS, E.fd, &m, what);
 	}
 	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
 		m = mode(640, 480, 32);
 		m.reserved = reserved[i];
-		set_mode_case(SET_MODE_RESERVED, E.fd, &m, "SET_MODE with reserved set");
+		set_mode_case(_metadata, SET_MODE_RESERVED, E.fd, &m, "SET_MODE with reserved set");
 	}
 	m = mode(800, 600, 16);
-	set_mode_case(SET_MODE_OK, E.wofd, &m, "SET_MODE on O_WRONLY");
-	set_mode_case(SET_MODE_RDONLY, E.rofd, &m, "SET_MODE on O_RDONLY");
+	set_mode_case(_metadata, SET_MODE_OK, E.wofd, &m, "SET_MODE on O_WRONLY");
+	set_mode_case(_metadata, SET_MODE_RDONLY, E.rofd, &m, "SET_MODE on O_RDONLY");
 	m = mode(7, 0, 3);
 	m.flags = 1;
-	set_mode_case(SET_MODE_RDONLY, E.rofd, &m, "SET_MODE of a bad mode on O_RDONLY");
-	ioctl_case(SET_MODE_EFAULT, E.rofd, VIDSHARE_IOC_SET_MODE, NULL,
+	set_mode_case(_metadata, SET_MODE_RDONLY, E.rofd, &m, "SET_MODE of a bad mode on O_RDONLY");
+	ioctl_case(_metadata, SET_MODE_EFAULT, E.rofd, VIDSHARE_IOC_SET_MODE, NULL,
 		   "SET_MODE NULL on O_RDONLY");
 	m = mode(1024, 768, 32);
-	set_mode_case(SET_MODE_OK, E.fd, &m, "SET_MODE back to a common mode");
+	set_mode_case(_metadata, SET_MODE_OK, E.fd, &m, "SET_MODE back to a common mode");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2023,16 +2025,18 @@ TEST_F_TIMEOUT(input, argument_pointers_of_every_ioctl, 60)
 	n = bad_ptrs(&a, sizeof(struct vidshare_info), b);
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what), "INFO into %s", b[i].name);
-		ioctl_case(INFO_EFAULT, E.fd, VIDSHARE_IOC_INFO, b[i].ptr, what);
+		ioctl_case(_metadata, INFO_EFAULT, E.fd, VIDSHARE_IOC_INFO, b[i].ptr, what);
 	}
 	n = bad_ptrs(&a, sizeof(struct vidshare_mode), b);
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what), "GET_MODE into %s", b[i].name);
-		ioctl_case(mode_req(GET_MODE_EFAULT), E.fd, VIDSHARE_IOC_GET_MODE, b[i].ptr,
+		ioctl_case(_metadata, mode_req(GET_MODE_EFAULT), E.fd, VIDSHARE_IOC_GET_MODE,
+			   b[i].ptr,
 			   what);
 		snprintf(what, sizeof(what), "SET_MODE from %s", b[i].name);
 		arena_put(&a, b[i].ptr, &cur, sizeof(cur));
-		ioctl_case(mode_req(b[i].readable ? SET_MODE_RO_ARG : SET_MODE_EFAULT), E.fd,
+		ioctl_case(_metadata, mode_req(b[i].readable ? SET_MODE_RO_ARG : SET_MODE_EFAULT),
+			   E.fd,
 			   VIDSHARE_IOC_SET_MODE, b[i].ptr, what);
 	}
 
@@ -2044,7 +2048,7 @@ TEST_F_TIMEOUT(input, argument_pointers_of_every_ioctl, 60)
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what), "SHARE with %s", b[i].name);
 		arena_put(&a, b[i].ptr, &req, sizeof(req));
-		ioctl_case(b[i].readable ? SHARE_EFAULT_OUT : SHARE_EFAULT_IN, E.fd,
+		ioctl_case(_metadata, b[i].readable ? SHARE_EFAULT_OUT : SHARE_EFAULT_IN, E.fd,
 			   VIDSHARE_IOC_SHARE, b[i].ptr, what);
 	}
 
@@ -2055,17 +2059,17 @@ TEST_F_TIMEOUT(input, argument_pointers_of_every_ioctl, 60)
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what), "UNSHARE with %s", b[i].name);
 		if (b[i].readable)
-			case_begin();
+			case_begin(_metadata);
 		ASSERT_EQ(0, vs_share(E.fd, 11 * p + 3, 10, 0, 0, &s));
 		u = (struct vidshare_unshare){ .virtual_addr = s.virtual_addr };
 		arena_put(&a, b[i].ptr, &u, sizeof(u));
 		if (b[i].readable) {
-			case_result(UNSHARE_RO_ARG,
+			case_result(_metadata, UNSHARE_RO_ARG,
 				    vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, b[i].ptr), what);
-			case_end(what);
+			case_end(_metadata, what);
 			continue;
 		}
-		ioctl_case(UNSHARE_EFAULT, E.fd, VIDSHARE_IOC_UNSHARE, b[i].ptr, what);
+		ioctl_case(_metadata, UNSHARE_EFAULT, E.fd, VIDSHARE_IOC_UNSHARE, b[i].ptr, what);
 		EXPECT_EQ(0, vs_unshare(E.fd, s.virtual_addr)) TH_LOG("%s", what);
 	}
 	arena_fini(&a);
@@ -2114,7 +2118,7 @@ TEST_F_TIMEOUT(input, unknown_ioctl_commands, 300)
 			if (nr < ARRAY_SIZE(known_cmds))
 				continue;
 			snprintf(what, sizeof(what), "ioctl number %#x", nr);
-			ioctl_case(IOCTL_NR, E.fd, cmd, buf, what);
+			ioctl_case(_metadata, IOCTL_NR, E.fd, cmd, buf, what);
 		}
 	}
 	for (k = 0; k < ARRAY_SIZE(known_cmds); k++) {
@@ -2126,7 +2130,7 @@ TEST_F_TIMEOUT(input, unknown_ioctl_commands, 300)
 					continue;
 				snprintf(what, sizeof(what), "ioctl number %#lx, direction %u, size %u",
 					 _IOC_NR(known_cmds[k]), dirs[d], sizes[i]);
-				ioctl_case(IOCTL_SHAPE, E.fd, cmd, buf, what);
+				ioctl_case(_metadata, IOCTL_SHAPE, E.fd, cmd, buf, what);
 			}
 		}
 	}
@@ -2137,7 +2141,7 @@ TEST_F_TIMEOUT(input, unknown_ioctl_commands, 300)
 			cmd = (known_cmds[k] & ~((unsigned long)_IOC_TYPEMASK << _IOC_TYPESHIFT)) |
 			      (unsigned long)type << _IOC_TYPESHIFT;
 			snprintf(what, sizeof(what), "ioctl type %#x", type);
-			ioctl_case(IOCTL_TYPE, E.fd, cmd, buf, what);
+			ioctl_case(_metadata, IOCTL_TYPE, E.fd, cmd, buf, what);
 		}
 	}
 	sweep_end();
@@ -2149,7 +2153,7 @@ TEST_F_TIMEOUT(input, unknown_ioctl_commands, 300)
 
 /*
  * What mmap(2) of the device must give for @off and @len (MAP_SHARED, R/W);
- * mmap_case() turns MMAP_UNCACHED into MMAP_UNCACHED_WC where it applies.
+ * mmap_case(_metadata) turns MMAP_UNCACHED into MMAP_UNCACHED_WC where it applies.
  */
 static int mmap_cond(uint64_t off, uint64_t len)
 {
@@ -2185,7 +2189,7 @@ TEST_F_TIMEOUT(input, mmap_offset_and_length_at_every_boundary, 180)
 	sweep_begin();
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		for (j = 0; j < ARRAY_SIZE(lens); j++) {
-			mmap_case(mmap_cond(offs[i], lens[j]), E.fd, 0, lens[j],
+			mmap_case(_metadata, mmap_cond(offs[i], lens[j]), E.fd, 0, lens[j],
 				  PROT_READ | PROT_WRITE, MAP_SHARED, offs[i], "mmap");
 		}
 	}
@@ -2202,9 +2206,11 @@ TEST_F_TIMEOUT(input, mmap_every_offset_bit_with_and_without_uncached, 60)
 		off = 1ULL << bit;
 		if (off == UC)
 			continue;
-		mmap_case(mmap_cond(off, E.page), E.fd, 0, E.page, PROT_READ | PROT_WRITE,
+		mmap_case(_metadata, mmap_cond(off, E.page), E.fd, 0, E.page,
+			  PROT_READ | PROT_WRITE,
 			  MAP_SHARED, off, "mmap at one offset bit");
-		mmap_case(mmap_cond(off | UC, E.page), E.fd, 0, E.page, PROT_READ | PROT_WRITE,
+		mmap_case(_metadata, mmap_cond(off | UC, E.page), E.fd, 0, E.page,
+			  PROT_READ | PROT_WRITE,
 			  MAP_SHARED, off | UC, "mmap at one offset bit, uncached");
 	}
 	sweep_end();
@@ -2218,54 +2224,69 @@ TEST_F_TIMEOUT(input, mmap_protections_flags_and_open_modes, 60)
 	uint64_t addr;
 
 	ASSERT_TRUE(anon != NULL);
-	mmap_case(MMAP_OK, E.fd, 0, p, PROT_READ, MAP_SHARED, 3 * p, "mmap PROT_READ");
-	mmap_case(MMAP_OK, E.fd, 0, p, PROT_WRITE, MAP_SHARED, 3 * p, "mmap PROT_WRITE");
-	mmap_case(MMAP_OK, E.fd, 0, p, PROT_NONE, MAP_SHARED, 3 * p, "mmap PROT_NONE");
-	mmap_case(MMAP_UNCACHED, E.fd, 0, p, PROT_NONE, MAP_SHARED, UC | 3 * p,
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, PROT_READ, MAP_SHARED, 3 * p, "mmap PROT_READ");
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, PROT_WRITE, MAP_SHARED, 3 * p, "mmap PROT_WRITE");
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, PROT_NONE, MAP_SHARED, 3 * p, "mmap PROT_NONE");
+	mmap_case(_metadata, MMAP_UNCACHED, E.fd, 0, p, PROT_NONE, MAP_SHARED, UC | 3 * p,
 		  "mmap PROT_NONE uncached");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, PROT_EXEC, MAP_SHARED, 0, "mmap PROT_EXEC");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, 0, "mmap PROT_EXEC");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, rw | PROT_EXEC, MAP_SHARED, 0, "mmap PROT_EXEC");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, rw | PROT_EXEC, MAP_SHARED, UC, "mmap PROT_EXEC");
-	mmap_case(MMAP_PRIVATE, E.fd, 0, p, PROT_READ, MAP_PRIVATE, 0, "mmap MAP_PRIVATE");
-	mmap_case(MMAP_PRIVATE, E.fd, 0, p, rw, MAP_PRIVATE, 0, "mmap MAP_PRIVATE");
-	mmap_case(MMAP_PRIVATE, E.fd, 0, p, rw, MAP_PRIVATE, UC, "mmap MAP_PRIVATE");
-	mmap_case(MMAP_OK, E.fd, 0, p, rw, MAP_SHARED_VALIDATE, p, "mmap MAP_SHARED_VALIDATE");
-	mmap_case(MMAP_VALIDATE, E.fd, 0, p, rw, MAP_SHARED_VALIDATE | MAP_SYNC, p,
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, PROT_EXEC, MAP_SHARED, 0, "mmap PROT_EXEC");
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, 0,
+		  "mmap PROT_EXEC");
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, rw | PROT_EXEC, MAP_SHARED, 0,
+		  "mmap PROT_EXEC");
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, rw | PROT_EXEC, MAP_SHARED, UC,
+		  "mmap PROT_EXEC");
+	mmap_case(_metadata, MMAP_PRIVATE, E.fd, 0, p, PROT_READ, MAP_PRIVATE, 0,
+		  "mmap MAP_PRIVATE");
+	mmap_case(_metadata, MMAP_PRIVATE, E.fd, 0, p, rw, MAP_PRIVATE, 0, "mmap MAP_PRIVATE");
+	mmap_case(_metadata, MMAP_PRIVATE, E.fd, 0, p, rw, MAP_PRIVATE, UC, "mmap MAP_PRIVATE");
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, rw, MAP_SHARED_VALIDATE, p,
+		  "mmap MAP_SHARED_VALIDATE");
+	mmap_case(_metadata, MMAP_VALIDATE, E.fd, 0, p, rw, MAP_SHARED_VALIDATE | MAP_SYNC, p,
 		  "mmap MAP_SHARED_VALIDATE | MAP_SYNC");
-	mmap_case(MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_SYNC, p,
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_SYNC, p,
 		  "mmap MAP_SHARED | MAP_SYNC (ignored)");
-	mmap_case(MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_POPULATE | MAP_NORESERVE, p,
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_POPULATE | MAP_NORESERVE, p,
 		  "mmap MAP_POPULATE | MAP_NORESERVE");
-	mmap_case(MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_LOCKED, p, "mmap MAP_LOCKED");
-	mmap_case(MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_32BIT, p, "mmap MAP_32BIT");
-	mmap_case(MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0, p, "mmap without a mapping type");
-	mmap_case(MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0x08, p, "mmap MAP_DROPPABLE");
-	mmap_case(MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0x0f, p, "mmap of mapping type 0xf");
-	mmap_case(MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, MAP_SHARED | MAP_GROWSDOWN, p,
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_LOCKED, p,
+		  "mmap MAP_LOCKED");
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, rw, MAP_SHARED | MAP_32BIT, p, "mmap MAP_32BIT");
+	mmap_case(_metadata, MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0, p,
+		  "mmap without a mapping type");
+	mmap_case(_metadata, MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0x08, p, "mmap MAP_DROPPABLE");
+	mmap_case(_metadata, MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0x0f, p,
+		  "mmap of mapping type 0xf");
+	mmap_case(_metadata, MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, MAP_SHARED | MAP_GROWSDOWN, p,
 		  "mmap MAP_GROWSDOWN");
-	mmap_case(MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, MAP_SHARED | MAP_HUGETLB, p,
+	mmap_case(_metadata, MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, MAP_SHARED | MAP_HUGETLB, p,
 		  "mmap MAP_HUGETLB");
 	addr = free_range(2);
-	mmap_case(MMAP_OK, E.fd, addr, 2 * p, rw, MAP_SHARED | MAP_FIXED_NOREPLACE, 5 * p,
+	mmap_case(_metadata, MMAP_OK, E.fd, addr, 2 * p, rw, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		  5 * p,
 		  "mmap MAP_FIXED_NOREPLACE at a free address");
-	mmap_case(MMAP_EXISTS, E.fd, (uintptr_t)anon, 2 * p, rw,
+	mmap_case(_metadata, MMAP_EXISTS, E.fd, (uintptr_t)anon, 2 * p, rw,
 		  MAP_SHARED | MAP_FIXED_NOREPLACE, 5 * p,
 		  "mmap MAP_FIXED_NOREPLACE over a mapping");
-	mmap_case(MMAP_EXISTS, E.fd, (uintptr_t)anon + p, 2 * p, rw,
+	mmap_case(_metadata, MMAP_EXISTS, E.fd, (uintptr_t)anon + p, 2 * p, rw,
 		  MAP_SHARED | MAP_FIXED_NOREPLACE, 5 * p,
 		  "mmap MAP_FIXED_NOREPLACE half over a mapping");
-	mmap_case(MMAP_OK, E.fd, (uintptr_t)anon, 2 * p, rw, MAP_SHARED | MAP_FIXED, 5 * p,
+	mmap_case(_metadata, MMAP_OK, E.fd, (uintptr_t)anon, 2 * p, rw, MAP_SHARED | MAP_FIXED,
+		  5 * p,
 		  "mmap MAP_FIXED over an anonymous mapping");
-	mmap_case(MMAP_OK, E.fd, E.task_size - p, p, rw, MAP_SHARED | MAP_FIXED_NOREPLACE, 0,
+	mmap_case(_metadata, MMAP_OK, E.fd, E.task_size - p, p, rw,
+		  MAP_SHARED | MAP_FIXED_NOREPLACE, 0,
 		  "mmap of the last page below TASK_SIZE");
-	mmap_case(MMAP_OK, E.rofd, 0, p, PROT_READ, MAP_SHARED, 0, "mmap PROT_READ on O_RDONLY");
-	mmap_case(MMAP_RDONLY, E.rofd, 0, p, rw, MAP_SHARED, 0, "mmap PROT_WRITE on O_RDONLY");
-	mmap_case(MMAP_RDONLY, E.rofd, 0, p, PROT_WRITE, MAP_SHARED, UC,
+	mmap_case(_metadata, MMAP_OK, E.rofd, 0, p, PROT_READ, MAP_SHARED, 0,
+		  "mmap PROT_READ on O_RDONLY");
+	mmap_case(_metadata, MMAP_RDONLY, E.rofd, 0, p, rw, MAP_SHARED, 0,
 		  "mmap PROT_WRITE on O_RDONLY");
-	mmap_case(MMAP_WRONLY, E.wofd, 0, p, PROT_READ, MAP_SHARED, 0, "mmap on O_WRONLY");
-	mmap_case(MMAP_WRONLY, E.wofd, 0, p, rw, MAP_SHARED, 0, "mmap on O_WRONLY");
-	mmap_case(MMAP_WRONLY, E.wofd, 0, p, PROT_WRITE, MAP_SHARED, 0, "mmap on O_WRONLY");
+	mmap_case(_metadata, MMAP_RDONLY, E.rofd, 0, p, PROT_WRITE, MAP_SHARED, UC,
+		  "mmap PROT_WRITE on O_RDONLY");
+	mmap_case(_metadata, MMAP_WRONLY, E.wofd, 0, p, PROT_READ, MAP_SHARED, 0,
+		  "mmap on O_WRONLY");
+	mmap_case(_metadata, MMAP_WRONLY, E.wofd, 0, p, rw, MAP_SHARED, 0, "mmap on O_WRONLY");
+	mmap_case(_metadata, MMAP_WRONLY, E.wofd, 0, p, PROT_WRITE, MAP_SHARED, 0,
+		  "mmap on O_WRONLY");
 }
 
 /*
@@ -2291,70 +2312,74 @@ TEST_F_TIMEOUT(input, uncached_after_the_checks_of_the_request, 60)
 	/* the request: EINVAL */
 	s = share_req(p, p, uc, 0);
 	s.reserved = 1;
-	share_case(SHARE_RESERVED, E.fd, &s, "SHARE UNCACHED with reserved set");
+	share_case(_metadata, SHARE_RESERVED, E.fd, &s, "SHARE UNCACHED with reserved set");
 	s = share_req(p, 0, uc | ro, 0);
-	share_case(SHARE_SIZE_0, E.fd, &s, "SHARE UNCACHED of nothing");
+	share_case(_metadata, SHARE_SIZE_0, E.fd, &s, "SHARE UNCACHED of nothing");
 	s = share_req(fb - p, p + 1, uc, 0);
-	share_case(SHARE_PAST_END, E.fd, &s, "SHARE UNCACHED past the end");
+	share_case(_metadata, SHARE_PAST_END, E.fd, &s, "SHARE UNCACHED past the end");
 	s = share_req(p, U64_MAX, uc | ro, 0);
-	share_case(SHARE_WRAP, E.fd, &s, "SHARE UNCACHED wrapping");
+	share_case(_metadata, SHARE_WRAP, E.fd, &s, "SHARE UNCACHED wrapping");
 	s = share_req(p, p, uc | 1U << 5, 0);
-	share_case(SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE UNCACHED with an unknown flag");
+	share_case(_metadata, SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE UNCACHED with an unknown flag");
 	s = share_req(p, p, uc | fixed, 0);
-	share_case(SHARE_FIXED_NULL, E.fd, &s, "SHARE UNCACHED FIXED at 0");
+	share_case(_metadata, SHARE_FIXED_NULL, E.fd, &s, "SHARE UNCACHED FIXED at 0");
 	s = share_req(p, p, uc | fixed, free_range(1) + 1);
-	share_case(SHARE_FIXED_UNALIGNED, E.fd, &s, "SHARE UNCACHED FIXED unaligned");
+	share_case(_metadata, SHARE_FIXED_UNALIGNED, E.fd, &s, "SHARE UNCACHED FIXED unaligned");
 	/* the open mode: EACCES */
 	s = share_req(p, p, uc, 0);
-	share_case(SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED on O_RDONLY");
+	share_case(_metadata, SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED on O_RDONLY");
 	s = share_req(p, p, uc | fixed, free_range(1));
-	share_case(SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED FIXED on O_RDONLY");
+	share_case(_metadata, SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED FIXED on O_RDONLY");
 	s = share_req(p, p, uc | ro, 0);
-	share_case(SHARE_WRONLY, E.wofd, &s, "SHARE READONLY UNCACHED on O_WRONLY");
+	share_case(_metadata, SHARE_WRONLY, E.wofd, &s, "SHARE READONLY UNCACHED on O_WRONLY");
 	/* the kernel's mmap(2) checks */
 	s = share_req(p, 2 * p, uc | fixed, (uintptr_t)anon);
-	share_case(SHARE_FIXED_EXISTS, E.fd, &s, "SHARE UNCACHED FIXED over a mapping");
+	share_case(_metadata, SHARE_FIXED_EXISTS, E.fd, &s, "SHARE UNCACHED FIXED over a mapping");
 	s = share_req(p, 2 * p, uc | ro | fixed, E.task_size);
-	share_case(SHARE_FIXED_RANGE, E.fd, &s, "SHARE UNCACHED FIXED at TASK_SIZE");
+	share_case(_metadata, SHARE_FIXED_RANGE, E.fd, &s, "SHARE UNCACHED FIXED at TASK_SIZE");
 	/* then the memory type */
 	s = share_req(p + 1, 3, uc, 0);
-	share_case(SHARE_FLAGS, E.fd, &s, "SHARE UNCACHED");
+	share_case(_metadata, SHARE_FLAGS, E.fd, &s, "SHARE UNCACHED");
 	s = share_req(0, fb, uc, 0);
-	share_case(SHARE_FLAGS, E.fd, &s, "SHARE UNCACHED of the whole frame buffer");
+	share_case(_metadata, SHARE_FLAGS, E.fd, &s, "SHARE UNCACHED of the whole frame buffer");
 	addr = free_range(1);
 	s = share_req(fb - 1, 1, uc | ro | fixed, addr);
-	share_case_at(SHARE_FLAGS, E.fd, &s, addr, "SHARE READONLY UNCACHED FIXED");
+	share_case_at(_metadata, SHARE_FLAGS, E.fd, &s, addr, "SHARE READONLY UNCACHED FIXED");
 	addr = free_range(2);
 	s = share_req(p + 7, p, uc, addr + 7);
 	c = hint_cond(addr + 7, 2 * p, &want);
-	share_case_at(c, E.fd, &s, want, "SHARE UNCACHED with a hint");
+	share_case_at(_metadata, c, E.fd, &s, want, "SHARE UNCACHED with a hint");
 
 	/* mmap(2): the kernel's checks and the driver's before the memory type */
-	mmap_case(MMAP_UNALIGNED, E.fd, 0, p, rw, MAP_SHARED, UC | 1, "mmap uncached unaligned");
-	mmap_case(MMAP_LENGTH_0, E.fd, 0, 0, rw, MAP_SHARED, UC, "mmap uncached of length 0");
-	mmap_case(MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0, UC, "mmap uncached without a mapping type");
-	mmap_case(MMAP_RDONLY, E.rofd, 0, p, rw, MAP_SHARED, UC | p,
+	mmap_case(_metadata, MMAP_UNALIGNED, E.fd, 0, p, rw, MAP_SHARED, UC | 1,
+		  "mmap uncached unaligned");
+	mmap_case(_metadata, MMAP_LENGTH_0, E.fd, 0, 0, rw, MAP_SHARED, UC,
+		  "mmap uncached of length 0");
+	mmap_case(_metadata, MMAP_KERNEL_FLAGS, E.fd, 0, p, rw, 0, UC,
+		  "mmap uncached without a mapping type");
+	mmap_case(_metadata, MMAP_RDONLY, E.rofd, 0, p, rw, MAP_SHARED, UC | p,
 		  "mmap uncached PROT_WRITE on O_RDONLY");
-	mmap_case(MMAP_WRONLY, E.wofd, 0, p, PROT_READ, MAP_SHARED, UC | p,
+	mmap_case(_metadata, MMAP_WRONLY, E.wofd, 0, p, PROT_READ, MAP_SHARED, UC | p,
 		  "mmap uncached on O_WRONLY");
-	mmap_case(MMAP_EXISTS, E.fd, (uintptr_t)anon, 2 * p, rw,
+	mmap_case(_metadata, MMAP_EXISTS, E.fd, (uintptr_t)anon, 2 * p, rw,
 		  MAP_SHARED | MAP_FIXED_NOREPLACE, UC | p,
 		  "mmap uncached MAP_FIXED_NOREPLACE over a mapping");
-	mmap_case(MMAP_PRIVATE, E.fd, 0, p, PROT_READ, MAP_PRIVATE, UC | p,
+	mmap_case(_metadata, MMAP_PRIVATE, E.fd, 0, p, PROT_READ, MAP_PRIVATE, UC | p,
 		  "mmap uncached MAP_PRIVATE");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, UC | p,
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, UC | p,
 		  "mmap uncached PROT_EXEC");
-	mmap_case(MMAP_PAST_END, E.fd, 0, 2 * p, PROT_READ, MAP_SHARED, UC | (fb - p),
+	mmap_case(_metadata, MMAP_PAST_END, E.fd, 0, 2 * p, PROT_READ, MAP_SHARED, UC | (fb - p),
 		  "mmap uncached past the end");
 	/* then the memory type */
-	mmap_case(MMAP_UNCACHED, E.rofd, 0, p, PROT_READ, MAP_SHARED, UC | 2 * p,
+	mmap_case(_metadata, MMAP_UNCACHED, E.rofd, 0, p, PROT_READ, MAP_SHARED, UC | 2 * p,
 		  "mmap uncached PROT_READ on O_RDONLY");
-	mmap_case(MMAP_UNCACHED, E.fd, 0, p, PROT_WRITE, MAP_SHARED_VALIDATE, UC | (fb - p),
+	mmap_case(_metadata, MMAP_UNCACHED, E.fd, 0, p, PROT_WRITE, MAP_SHARED_VALIDATE,
+		  UC | (fb - p),
 		  "mmap uncached PROT_WRITE, MAP_SHARED_VALIDATE");
-	mmap_case(MMAP_UNCACHED, E.fd, 0, fb, rw, MAP_SHARED, UC,
+	mmap_case(_metadata, MMAP_UNCACHED, E.fd, 0, fb, rw, MAP_SHARED, UC,
 		  "mmap uncached of the whole frame buffer");
 	addr = free_range(1);
-	mmap_case(MMAP_UNCACHED, E.fd, addr, p, rw, MAP_SHARED | MAP_FIXED_NOREPLACE,
+	mmap_case(_metadata, MMAP_UNCACHED, E.fd, addr, p, rw, MAP_SHARED | MAP_FIXED_NOREPLACE,
 		  UC | 4 * p, "mmap uncached MAP_FIXED_NOREPLACE at a free address");
 	EXPECT_EQ(0, munmap(anon, 2 * p));
 }
@@ -2364,17 +2389,17 @@ TEST_F_TIMEOUT(input, uncached_after_the_checks_of_the_request, 60)
 /* ------------------------------------------------------------------ */
 
 /* @err (0 or an errno) of a call on a live share must be condition @c; nothing changes. */
-static void vma_case(int c, int err, const volatile uint8_t *data, const uint8_t *snap,
+static void vma_case(struct __test_metadata *_metadata, int c, int err,
+		     const volatile uint8_t *data, const uint8_t *snap,
 		     const char *what)
 {
-	struct __test_metadata *_metadata = E.md;
 	int i, changed = 0;
 
-	case_result(c, err, what);
+	case_result(_metadata, c, err, what);
 	for (i = 0; i < 64; i++)
 		changed += data[i] != snap[i];
 	EXPECT_EQ(0, changed) TH_LOG("%s: the share's bytes changed", what);
-	case_end(what);
+	case_end(_metadata, what);
 }
 
 static int mremap_errno(void *old, uint64_t old_len, uint64_t new_len, int flags, uint64_t to)
@@ -2391,9 +2416,9 @@ static int mremap_errno(void *old, uint64_t old_len, uint64_t new_len, int flags
  * mmap(2) (VIDSHARE_SHARE_UNCACHED in @share_flags: at the offset with
  * VIDSHARE_MMAP_UNCACHED), and every way to grow, move, shrink or split it.
  */
-static void vma_ops(uint64_t off, uint64_t size, bool by_mmap, uint32_t share_flags)
+static void vma_ops(struct __test_metadata *_metadata, uint64_t off, uint64_t size, bool by_mmap,
+		    uint32_t share_flags)
 {
-	struct __test_metadata *_metadata = E.md;
 	const uint64_t p = E.page;
 	struct vidshare_share s;
 	volatile uint8_t *data;
@@ -2426,8 +2451,8 @@ static void vma_ops(uint64_t off, uint64_t size, bool by_mmap, uint32_t share_fl
 		snap[i] = data[i];
 #define VMA(_c, _call, _fmt) do {						\
 		snprintf(what, sizeof(what), _fmt " of %s", kind);		\
-		case_begin();							\
-		vma_case(_c, _call, data, snap, what);				\
+		case_begin(_metadata);							\
+		vma_case(_metadata, _c, _call, data, snap, what);				\
 	} while (0)
 	if (share_flags & VIDSHARE_SHARE_READONLY) {
 		VMA(MPROTECT_WRITE, mprotect(base, size, PROT_READ | PROT_WRITE) ? errno : 0,
@@ -2471,23 +2496,23 @@ static void vma_ops(uint64_t off, uint64_t size, bool by_mmap, uint32_t share_fl
 	VMA(MADVISE_DOFORK, madvise(base, size, MADV_DOFORK) ? errno : 0, "madvise(MADV_DOFORK)");
 #undef VMA
 	snprintf(what, sizeof(what), "munmap of all of %s", kind);
-	case_begin();
-	case_result(MUNMAP_WHOLE, munmap(base, size) ? errno : 0, what);
-	case_end_gone(what, (uintptr_t)base);
+	case_begin(_metadata);
+	case_result(_metadata, MUNMAP_WHOLE, munmap(base, size) ? errno : 0, what);
+	case_end_gone(_metadata, what, (uintptr_t)base);
 }
 
 TEST_F_TIMEOUT(input, shares_cannot_grow_move_shrink_or_split, 60)
 {
 	const uint64_t p = E.page, fb = E.fb_size;
 
-	vma_ops(fb - 2 * p, 2 * p, false, 0);
-	vma_ops(fb - 2 * p, 2 * p, true, 0);
-	vma_ops(0, fb, false, 0);
-	vma_ops(0, fb, true, 0);
+	vma_ops(_metadata, fb - 2 * p, 2 * p, false, 0);
+	vma_ops(_metadata, fb - 2 * p, 2 * p, true, 0);
+	vma_ops(_metadata, 0, fb, false, 0);
+	vma_ops(_metadata, 0, fb, true, 0);
 	/* uncached where the adapter is; it cannot be on a write-combining one */
-	vma_ops(7 * p, 3 * p, false, E.wc ? 0 : VIDSHARE_SHARE_UNCACHED);
-	vma_ops(7 * p, 3 * p, true, E.wc ? 0 : VIDSHARE_SHARE_UNCACHED);
-	vma_ops(fb - 3 * p, 3 * p, false, VIDSHARE_SHARE_READONLY);
+	vma_ops(_metadata, 7 * p, 3 * p, false, E.wc ? 0 : VIDSHARE_SHARE_UNCACHED);
+	vma_ops(_metadata, 7 * p, 3 * p, true, E.wc ? 0 : VIDSHARE_SHARE_UNCACHED);
+	vma_ops(_metadata, fb - 3 * p, 3 * p, false, VIDSHARE_SHARE_READONLY);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2610,22 +2635,22 @@ TEST_F_TIMEOUT(input, open_modes_limits_and_process_state, 90)
 	unsigned long min_addr = 16 * p;
 
 	s = share_req(p + 1, p, 0, 0);
-	share_case(SHARE_RDONLY, E.rofd, &s, "SHARE on O_RDONLY");
+	share_case(_metadata, SHARE_RDONLY, E.rofd, &s, "SHARE on O_RDONLY");
 	s.flags = VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED on O_RDONLY");
+	share_case(_metadata, SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED on O_RDONLY");
 	s.flags = VIDSHARE_SHARE_READONLY;
-	share_case(SHARE_FLAGS, E.rofd, &s, "SHARE READONLY on O_RDONLY");
+	share_case(_metadata, SHARE_FLAGS, E.rofd, &s, "SHARE READONLY on O_RDONLY");
 	s.flags = VIDSHARE_SHARE_READONLY | VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_FLAGS, E.rofd, &s, "SHARE READONLY UNCACHED on O_RDONLY");
+	share_case(_metadata, SHARE_FLAGS, E.rofd, &s, "SHARE READONLY UNCACHED on O_RDONLY");
 	s.flags = 0;
-	share_case(SHARE_WRONLY, E.wofd, &s, "SHARE on O_WRONLY");
+	share_case(_metadata, SHARE_WRONLY, E.wofd, &s, "SHARE on O_WRONLY");
 	s.flags = VIDSHARE_SHARE_READONLY;
-	share_case(SHARE_WRONLY, E.wofd, &s, "SHARE READONLY on O_WRONLY");
+	share_case(_metadata, SHARE_WRONLY, E.wofd, &s, "SHARE READONLY on O_WRONLY");
 	s.flags = VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_WRONLY, E.wofd, &s, "SHARE UNCACHED on O_WRONLY");
+	share_case(_metadata, SHARE_WRONLY, E.wofd, &s, "SHARE UNCACHED on O_WRONLY");
 	s.flags = VIDSHARE_SHARE_READONLY | VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_WRONLY, E.wofd, &s, "SHARE READONLY UNCACHED on O_WRONLY");
-	mmap_case(MMAP_WRONLY, E.wofd, 0, p, PROT_READ, MAP_SHARED, UC | p,
+	share_case(_metadata, SHARE_WRONLY, E.wofd, &s, "SHARE READONLY UNCACHED on O_WRONLY");
+	mmap_case(_metadata, MMAP_WRONLY, E.wofd, 0, p, PROT_READ, MAP_SHARED, UC | p,
 		  "mmap uncached on O_WRONLY");
 
 	/* max_shares is per file: fill the second file, keep the first for sanity */
@@ -2633,36 +2658,37 @@ TEST_F_TIMEOUT(input, open_modes_limits_and_process_state, 90)
 	ASSERT_EQ(0, vs_share(E.fd2, 0, p, 0, 0, &a));
 	ASSERT_EQ(0, vs_share(E.fd2, p, p, 0, 0, &b));
 	s = share_req(2 * p, p, 0, 0);
-	share_case(SHARE_MAX_SHARES, E.fd2, &s, "SHARE over max_shares");
+	share_case(_metadata, SHARE_MAX_SHARES, E.fd2, &s, "SHARE over max_shares");
 	s.flags = VIDSHARE_SHARE_READONLY | VIDSHARE_SHARE_FIXED;
 	s.requested_addr = free_range(1);
-	share_case(SHARE_MAX_SHARES, E.fd2, &s, "SHARE FIXED over max_shares");
-	mmap_case(MMAP_MAX_SHARES, E.fd2, 0, p, prot_rw, MAP_SHARED, 0, "mmap over max_shares");
+	share_case(_metadata, SHARE_MAX_SHARES, E.fd2, &s, "SHARE FIXED over max_shares");
+	mmap_case(_metadata, MMAP_MAX_SHARES, E.fd2, 0, p, prot_rw, MAP_SHARED, 0,
+		  "mmap over max_shares");
 	/* the memory type is checked before max_shares */
 	s = share_req(2 * p, p, VIDSHARE_SHARE_UNCACHED, 0);
-	share_case(SHARE_MAX_SHARES, E.fd2, &s, "SHARE UNCACHED over max_shares");
-	mmap_case(MMAP_MAX_SHARES, E.fd2, 0, p, PROT_READ, MAP_SHARED, UC | 2 * p,
+	share_case(_metadata, SHARE_MAX_SHARES, E.fd2, &s, "SHARE UNCACHED over max_shares");
+	mmap_case(_metadata, MMAP_MAX_SHARES, E.fd2, 0, p, PROT_READ, MAP_SHARED, UC | 2 * p,
 		  "mmap uncached over max_shares");
 	EXPECT_EQ(0, vs_unshare(E.fd2, a.virtual_addr));
 	s = share_req(2 * p, p, 0, 0);
-	share_case(SHARE_OK, E.fd2, &s, "SHARE after an UNSHARE under max_shares");
+	share_case(_metadata, SHARE_OK, E.fd2, &s, "SHARE after an UNSHARE under max_shares");
 	EXPECT_EQ(0, vs_unshare(E.fd2, b.virtual_addr));
 	ASSERT_EQ(0, set_max_shares(self->max_shares));
 
-	child_case(SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&rw,
+	child_case(_metadata, SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&rw,
 		   "SHARE with READ_IMPLIES_EXEC");
-	child_case(SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&ro,
+	child_case(_metadata, SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&ro,
 		   "SHARE READONLY with READ_IMPLIES_EXEC");
-	child_case(MMAP_READ_IMPLIES_EXEC, rie_mmap_child, (void *)&rie_r,
+	child_case(_metadata, MMAP_READ_IMPLIES_EXEC, rie_mmap_child, (void *)&rie_r,
 		   "mmap PROT_READ with READ_IMPLIES_EXEC");
-	child_case(MMAP_READ_IMPLIES_EXEC, rie_mmap_child, (void *)&rie_rw,
+	child_case(_metadata, MMAP_READ_IMPLIES_EXEC, rie_mmap_child, (void *)&rie_rw,
 		   "mmap PROT_READ | PROT_WRITE with READ_IMPLIES_EXEC");
 	/* PROT_EXEC is refused before the memory type is looked at */
-	child_case(SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&uc,
+	child_case(_metadata, SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&uc,
 		   "SHARE UNCACHED with READ_IMPLIES_EXEC");
-	child_case(SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&ro_uc,
+	child_case(_metadata, SHARE_READ_IMPLIES_EXEC, rie_share_child, (void *)&ro_uc,
 		   "SHARE READONLY UNCACHED with READ_IMPLIES_EXEC");
-	child_case(MMAP_READ_IMPLIES_EXEC, rie_mmap_child, (void *)&rie_uc,
+	child_case(_metadata, MMAP_READ_IMPLIES_EXEC, rie_mmap_child, (void *)&rie_uc,
 		   "mmap PROT_READ uncached with READ_IMPLIES_EXEC");
 
 	/* below vm.mmap_min_addr: root (CAP_SYS_RAWIO) may, nobody else */
@@ -2670,17 +2696,19 @@ TEST_F_TIMEOUT(input, open_modes_limits_and_process_state, 90)
 		min_addr = self->mmap_min_addr;
 	ASSERT_EQ(0, write_ulong(MMAP_MIN_ADDR, min_addr));
 	s = share_req(0, p, VIDSHARE_SHARE_FIXED, p);
-	share_case_at(SHARE_FIXED, E.fd, &s, p, "SHARE FIXED below vm.mmap_min_addr as root");
-	child_case(SHARE_FIXED_LOW, low_share_child, NULL,
+	share_case_at(_metadata, SHARE_FIXED, E.fd, &s, p,
+		      "SHARE FIXED below vm.mmap_min_addr as root");
+	child_case(_metadata, SHARE_FIXED_LOW, low_share_child, NULL,
 		   "SHARE FIXED below vm.mmap_min_addr without CAP_SYS_RAWIO");
-	child_case(MMAP_LOW, low_mmap_child, NULL,
+	child_case(_metadata, MMAP_LOW, low_mmap_child, NULL,
 		   "mmap MAP_FIXED below vm.mmap_min_addr without CAP_SYS_RAWIO");
 	ASSERT_EQ(0, write_ulong(MMAP_MIN_ADDR, self->mmap_min_addr));
 
-	child_case(SHARE_MLOCK, mlock_child, NULL, "SHARE under mlockall(MCL_FUTURE)");
-	child_case(MMAP_MLOCK, mlock_child, (void *)1, "mmap under mlockall(MCL_FUTURE)");
-	child_case(SHARE_RLIMIT_AS, rlimit_as_child, NULL, "SHARE at RLIMIT_AS");
-	child_case(SHARE_MAX_MAP_COUNT, max_map_count_child, &self->max_map_count,
+	child_case(_metadata, SHARE_MLOCK, mlock_child, NULL, "SHARE under mlockall(MCL_FUTURE)");
+	child_case(_metadata, MMAP_MLOCK, mlock_child, (void *)1,
+		   "mmap under mlockall(MCL_FUTURE)");
+	child_case(_metadata, SHARE_RLIMIT_AS, rlimit_as_child, NULL, "SHARE at RLIMIT_AS");
+	child_case(_metadata, SHARE_MAX_MAP_COUNT, max_map_count_child, &self->max_map_count,
 		   "SHARE at vm.max_map_count");
 }
 
@@ -2691,7 +2719,7 @@ TEST_F_TIMEOUT(input, open_modes_limits_and_process_state, 90)
 /*
  * Point every request at the register BAR and just past the frame buffer.
  * Each mapping that does get made anywhere in this program is checked to
- * show the frame-buffer bytes it should at both ends (check_data()), and
+ * show the frame-buffer bytes it should at both ends (check_data(_metadata)), and
  * to leave PAT's memtype list alone; here the offsets of the register BAR
  * itself.
  */
@@ -2722,16 +2750,16 @@ TEST_F_TIMEOUT(input, no_request_reaches_the_register_bar, 60)
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		for (j = 0; j < ARRAY_SIZE(lens); j++) {
 			s = share_req(offs[i], lens[j], 0, 0);
-			share_case(share_view_cond(offs[i], lens[j], fb), E.fd, &s,
+			share_case(_metadata, share_view_cond(offs[i], lens[j], fb), E.fd, &s,
 				   "SHARE toward the register BAR");
 			s.flags = VIDSHARE_SHARE_UNCACHED | VIDSHARE_SHARE_READONLY;
-			share_case(share_view_cond(offs[i], lens[j], fb) == SHARE_OK ?
+			share_case(_metadata, share_view_cond(offs[i], lens[j], fb) == SHARE_OK ?
 				   SHARE_FLAGS : share_view_cond(offs[i], lens[j], fb), E.fd, &s,
 				   "SHARE toward the register BAR, uncached");
-			mmap_case(mmap_cond(offs[i], lens[j]), E.fd, 0, lens[j],
+			mmap_case(_metadata, mmap_cond(offs[i], lens[j]), E.fd, 0, lens[j],
 				  PROT_READ | PROT_WRITE, MAP_SHARED, offs[i],
 				  "mmap toward the register BAR");
-			mmap_case(mmap_cond(offs[i] | UC, lens[j]), E.fd, 0, lens[j],
+			mmap_case(_metadata, mmap_cond(offs[i] | UC, lens[j]), E.fd, 0, lens[j],
 				  PROT_READ, MAP_SHARED, offs[i] | UC,
 				  "mmap toward the register BAR, uncached");
 		}
@@ -2785,136 +2813,145 @@ TEST_F_TIMEOUT(revoked, every_request_after_revocation, 60)
 	mm = dev_mmap(E.fd, 8 * p, p, PROT_READ | PROT_WRITE);
 	ASSERT_TRUE(mm != NULL);
 	/* SHARE filled its page-table entries; the mmap(2) gets them when touched */
-	check_row(pg_down(live.virtual_addr), live.shared_size, live.shared_offset,
+	check_row(_metadata, pg_down(live.virtual_addr), live.shared_size, live.shared_offset,
 		  PROT_READ | PROT_WRITE, true, "a share before the unbind");
-	check_row((uintptr_t)mm, p, 8 * p, PROT_READ | PROT_WRITE, false,
+	check_row(_metadata, (uintptr_t)mm, p, 8 * p, PROT_READ | PROT_WRITE, false,
 		  "an mmap(2) before the unbind");
 	EXPECT_EQ(0, probe_read(mm));
-	check_row((uintptr_t)mm, p, 8 * p, PROT_READ | PROT_WRITE, true,
+	check_row(_metadata, (uintptr_t)mm, p, 8 * p, PROT_READ | PROT_WRITE, true,
 		  "a touched mmap(2) before the unbind");
 	ASSERT_EQ(0, unbind_device(self->bdf));
 	E.revoked = true;
 	/* the adapter's memory type is given back, and nothing else was there */
-	check_pat_adapter(false, "unbound");
+	check_pat_adapter(_metadata, false, "unbound");
 
 	memset(&info, 0xa5, sizeof(info));
-	ioctl_case(INFO_REVOKED, E.fd, VIDSHARE_IOC_INFO, &info, "INFO once revoked");
+	ioctl_case(_metadata, INFO_REVOKED, E.fd, VIDSHARE_IOC_INFO, &info, "INFO once revoked");
 	EXPECT_EQ(VIDSHARE_INFO_REVOKED, info.flags & VIDSHARE_INFO_REVOKED);
 	EXPECT_EQ(0U, info.width | info.height | info.bpp | info.stride);
 	EXPECT_EQ(fb, info.fb_size);
-	ioctl_case(INFO_REVOKED, E.rofd, VIDSHARE_IOC_INFO, &info, "INFO on O_RDONLY once revoked");
+	ioctl_case(_metadata, INFO_REVOKED, E.rofd, VIDSHARE_IOC_INFO, &info,
+		   "INFO on O_RDONLY once revoked");
 
-	ioctl_case(mode_req(GET_MODE_REVOKED), E.fd, VIDSHARE_IOC_GET_MODE, &m,
+	ioctl_case(_metadata, mode_req(GET_MODE_REVOKED), E.fd, VIDSHARE_IOC_GET_MODE, &m,
 		   "GET_MODE once revoked");
-	ioctl_case(mode_req(GET_MODE_REVOKED), E.fd, VIDSHARE_IOC_GET_MODE, NULL,
+	ioctl_case(_metadata, mode_req(GET_MODE_REVOKED), E.fd, VIDSHARE_IOC_GET_MODE, NULL,
 		   "GET_MODE into NULL once revoked");
 	m = mode(640, 480, 32);
-	set_mode_case(SET_MODE_REVOKED, E.fd, &m, "SET_MODE once revoked");
-	set_mode_case(SET_MODE_RDONLY, E.rofd, &m, "SET_MODE on O_RDONLY once revoked");
+	set_mode_case(_metadata, SET_MODE_REVOKED, E.fd, &m, "SET_MODE once revoked");
+	set_mode_case(_metadata, SET_MODE_RDONLY, E.rofd, &m, "SET_MODE on O_RDONLY once revoked");
 	m.flags = 1;
-	set_mode_case(SET_MODE_FLAGS, E.fd, &m, "SET_MODE with flags once revoked");
+	set_mode_case(_metadata, SET_MODE_FLAGS, E.fd, &m, "SET_MODE with flags once revoked");
 	m = mode(640, 480, 7);
-	set_mode_case(SET_MODE_BPP, E.fd, &m, "SET_MODE of a bad depth once revoked");
+	set_mode_case(_metadata, SET_MODE_BPP, E.fd, &m, "SET_MODE of a bad depth once revoked");
 	m = mode(641, 480, 32);
-	set_mode_case(SET_MODE_WIDTH, E.fd, &m, "SET_MODE of a bad width once revoked");
-	ioctl_case(SET_MODE_EFAULT, E.fd, VIDSHARE_IOC_SET_MODE, NULL,
+	set_mode_case(_metadata, SET_MODE_WIDTH, E.fd, &m, "SET_MODE of a bad width once revoked");
+	ioctl_case(_metadata, SET_MODE_EFAULT, E.fd, VIDSHARE_IOC_SET_MODE, NULL,
 		   "SET_MODE from NULL once revoked");
 
 	s = share_req(p, p, 0, 0);
-	share_case(SHARE_REVOKED, E.fd, &s, "SHARE once revoked");
+	share_case(_metadata, SHARE_REVOKED, E.fd, &s, "SHARE once revoked");
 	s.flags = VIDSHARE_SHARE_READONLY;
-	share_case(SHARE_REVOKED, E.rofd, &s, "SHARE READONLY on O_RDONLY once revoked");
+	share_case(_metadata, SHARE_REVOKED, E.rofd, &s, "SHARE READONLY on O_RDONLY once revoked");
 	/* the memory type is checked before the revocation */
 	s.flags = VIDSHARE_SHARE_READONLY | VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_REVOKED, E.fd, &s, "SHARE once revoked");
-	share_case(SHARE_REVOKED, E.rofd, &s, "SHARE on O_RDONLY once revoked");
+	share_case(_metadata, SHARE_REVOKED, E.fd, &s, "SHARE once revoked");
+	share_case(_metadata, SHARE_REVOKED, E.rofd, &s, "SHARE on O_RDONLY once revoked");
 	s.flags = VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED on O_RDONLY once revoked");
+	share_case(_metadata, SHARE_RDONLY, E.rofd, &s, "SHARE UNCACHED on O_RDONLY once revoked");
 	s.reserved = 1;
-	share_case(SHARE_RESERVED, E.fd, &s, "SHARE UNCACHED with reserved set once revoked");
+	share_case(_metadata, SHARE_RESERVED, E.fd, &s,
+		   "SHARE UNCACHED with reserved set once revoked");
 	s = share_req(fb - 1, 1, VIDSHARE_SHARE_FIXED, free_range(1));
-	share_case(SHARE_REVOKED, E.fd, &s, "SHARE FIXED once revoked");
+	share_case(_metadata, SHARE_REVOKED, E.fd, &s, "SHARE FIXED once revoked");
 	s.requested_addr = (uintptr_t)anon;
-	share_case(SHARE_FIXED_EXISTS, E.fd, &s, "SHARE FIXED over a mapping once revoked");
+	share_case(_metadata, SHARE_FIXED_EXISTS, E.fd, &s,
+		   "SHARE FIXED over a mapping once revoked");
 	s.requested_addr = 0;
-	share_case(SHARE_FIXED_NULL, E.fd, &s, "SHARE FIXED at 0 once revoked");
+	share_case(_metadata, SHARE_FIXED_NULL, E.fd, &s, "SHARE FIXED at 0 once revoked");
 	s.requested_addr = (uintptr_t)anon + 1;
-	share_case(SHARE_FIXED_UNALIGNED, E.fd, &s, "SHARE FIXED unaligned once revoked");
+	share_case(_metadata, SHARE_FIXED_UNALIGNED, E.fd, &s,
+		   "SHARE FIXED unaligned once revoked");
 	s = share_req(p, p, 1U << 3, 0);
-	share_case(SHARE_FLAGS_UNKNOWN, E.fd, &s, "SHARE with an unknown flag once revoked");
+	share_case(_metadata, SHARE_FLAGS_UNKNOWN, E.fd, &s,
+		   "SHARE with an unknown flag once revoked");
 	s = share_req(p, p, 0, 0);
 	s.reserved = 1;
-	share_case(SHARE_RESERVED, E.fd, &s, "SHARE with reserved set once revoked");
+	share_case(_metadata, SHARE_RESERVED, E.fd, &s, "SHARE with reserved set once revoked");
 	s = share_req(p, 0, 0, 0);
-	share_case(SHARE_SIZE_0, E.fd, &s, "SHARE of nothing once revoked");
+	share_case(_metadata, SHARE_SIZE_0, E.fd, &s, "SHARE of nothing once revoked");
 	s = share_req(fb - p, p + 1, 0, 0);
-	share_case(SHARE_PAST_END, E.fd, &s, "SHARE past the end once revoked");
+	share_case(_metadata, SHARE_PAST_END, E.fd, &s, "SHARE past the end once revoked");
 	s = share_req(p, U64_MAX, 0, 0);
-	share_case(SHARE_WRAP, E.fd, &s, "SHARE wrapping once revoked");
+	share_case(_metadata, SHARE_WRAP, E.fd, &s, "SHARE wrapping once revoked");
 	s = share_req(p, p, 0, 0);
-	share_case(SHARE_RDONLY, E.rofd, &s, "SHARE on O_RDONLY once revoked");
-	share_case(SHARE_WRONLY, E.wofd, &s, "SHARE on O_WRONLY once revoked");
-	ioctl_case(SHARE_EFAULT_IN, E.fd, VIDSHARE_IOC_SHARE, NULL, "SHARE from NULL once revoked");
+	share_case(_metadata, SHARE_RDONLY, E.rofd, &s, "SHARE on O_RDONLY once revoked");
+	share_case(_metadata, SHARE_WRONLY, E.wofd, &s, "SHARE on O_WRONLY once revoked");
+	ioctl_case(_metadata, SHARE_EFAULT_IN, E.fd, VIDSHARE_IOC_SHARE, NULL,
+		   "SHARE from NULL once revoked");
 
-	mmap_case(MMAP_REVOKED, E.fd, 0, p, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+	mmap_case(_metadata, MMAP_REVOKED, E.fd, 0, p, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
 		  "mmap once revoked");
-	mmap_case(MMAP_REVOKED, E.rofd, 0, p, PROT_READ, MAP_SHARED, fb - p,
+	mmap_case(_metadata, MMAP_REVOKED, E.rofd, 0, p, PROT_READ, MAP_SHARED, fb - p,
 		  "mmap on O_RDONLY once revoked");
-	mmap_case(MMAP_REVOKED, E.rofd, 0, p, PROT_READ, MAP_SHARED, UC | (fb - p),
+	mmap_case(_metadata, MMAP_REVOKED, E.rofd, 0, p, PROT_READ, MAP_SHARED, UC | (fb - p),
 		  "mmap uncached on O_RDONLY once revoked");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, UC,
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, UC,
 		  "mmap PROT_EXEC uncached once revoked");
-	mmap_case(MMAP_PAST_END, E.fd, 0, 2 * p, PROT_READ, MAP_SHARED, UC | (fb - p),
+	mmap_case(_metadata, MMAP_PAST_END, E.fd, 0, 2 * p, PROT_READ, MAP_SHARED, UC | (fb - p),
 		  "mmap uncached past the end once revoked");
-	mmap_case(MMAP_PAST_END, E.fd, 0, 2 * p, PROT_READ, MAP_SHARED, fb - p,
+	mmap_case(_metadata, MMAP_PAST_END, E.fd, 0, 2 * p, PROT_READ, MAP_SHARED, fb - p,
 		  "mmap past the end once revoked");
-	mmap_case(MMAP_PRIVATE, E.fd, 0, p, PROT_READ, MAP_PRIVATE, 0,
+	mmap_case(_metadata, MMAP_PRIVATE, E.fd, 0, p, PROT_READ, MAP_PRIVATE, 0,
 		  "mmap MAP_PRIVATE once revoked");
-	mmap_case(MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, 0,
+	mmap_case(_metadata, MMAP_EXEC, E.fd, 0, p, PROT_READ | PROT_EXEC, MAP_SHARED, 0,
 		  "mmap PROT_EXEC once revoked");
-	mmap_case(MMAP_LENGTH_0, E.fd, 0, 0, PROT_READ, MAP_SHARED, 0,
+	mmap_case(_metadata, MMAP_LENGTH_0, E.fd, 0, 0, PROT_READ, MAP_SHARED, 0,
 		  "mmap of length 0 once revoked");
-	mmap_case(MMAP_RDONLY, E.rofd, 0, p, PROT_WRITE, MAP_SHARED, 0,
+	mmap_case(_metadata, MMAP_RDONLY, E.rofd, 0, p, PROT_WRITE, MAP_SHARED, 0,
 		  "mmap PROT_WRITE on O_RDONLY once revoked");
 
-	ioctl_case(IOCTL_NR, E.fd, _IO(VIDSHARE_IOCTL_MAGIC, 0x05), NULL,
+	ioctl_case(_metadata, IOCTL_NR, E.fd, _IO(VIDSHARE_IOCTL_MAGIC, 0x05), NULL,
 		   "an unknown ioctl once revoked");
-	ioctl_case(IOCTL_SHAPE, E.fd, _IOW(VIDSHARE_IOCTL_MAGIC, 0x01, struct vidshare_share),
+	ioctl_case(_metadata, IOCTL_SHAPE, E.fd, _IOW(VIDSHARE_IOCTL_MAGIC, 0x01,
+		   struct vidshare_share),
 		   &s, "SHARE's number with another direction once revoked");
-	ioctl_case(IOCTL_TYPE, E.fd, _IOWR(VIDSHARE_IOCTL_MAGIC + 1, 0x01, struct vidshare_share),
+	ioctl_case(_metadata, IOCTL_TYPE, E.fd, _IOWR(VIDSHARE_IOCTL_MAGIC + 1, 0x01,
+		   struct vidshare_share),
 		   &s, "SHARE with another type once revoked");
 
 	u = (struct vidshare_unshare){ .virtual_addr = live.virtual_addr, .flags = 1 };
-	ioctl_case(UNSHARE_FLAGS, E.fd, VIDSHARE_IOC_UNSHARE, &u,
+	ioctl_case(_metadata, UNSHARE_FLAGS, E.fd, VIDSHARE_IOC_UNSHARE, &u,
 		   "UNSHARE with flags once revoked");
 	u = (struct vidshare_unshare){ .virtual_addr = live.virtual_addr, .reserved = 1 };
-	ioctl_case(UNSHARE_RESERVED, E.fd, VIDSHARE_IOC_UNSHARE, &u,
+	ioctl_case(_metadata, UNSHARE_RESERVED, E.fd, VIDSHARE_IOC_UNSHARE, &u,
 		   "UNSHARE with reserved set once revoked");
 	u = (struct vidshare_unshare){ .virtual_addr = live.virtual_addr + 1 };
-	ioctl_case(UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
+	ioctl_case(_metadata, UNSHARE_NOT_A_SHARE, E.fd, VIDSHARE_IOC_UNSHARE, &u,
 		   "UNSHARE inside a share once revoked");
-	ioctl_case(UNSHARE_OTHER_FILE, E.fd2, VIDSHARE_IOC_UNSHARE,
+	ioctl_case(_metadata, UNSHARE_OTHER_FILE, E.fd2, VIDSHARE_IOC_UNSHARE,
 		   &(struct vidshare_unshare){ .virtual_addr = live.virtual_addr },
 		   "UNSHARE through another file once revoked");
-	ioctl_case(UNSHARE_EFAULT, E.fd, VIDSHARE_IOC_UNSHARE, NULL,
+	ioctl_case(_metadata, UNSHARE_EFAULT, E.fd, VIDSHARE_IOC_UNSHARE, NULL,
 		   "UNSHARE from NULL once revoked");
-	case_begin();
+	case_begin(_metadata);
 	u = (struct vidshare_unshare){ .virtual_addr = live.virtual_addr };
-	case_result(UNSHARE_REVOKED, vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, &u),
+	case_result(_metadata, UNSHARE_REVOKED, vs_ioctl(E.fd, VIDSHARE_IOC_UNSHARE, &u),
 		    "UNSHARE of a revoked share");
-	case_end_gone("UNSHARE of a revoked share", pg_down(live.virtual_addr));
-	case_begin();
-	case_result(MUNMAP_WHOLE, munmap((void *)mm, p) ? errno : 0, "munmap of a revoked mmap(2)");
-	case_end_gone("munmap of a revoked mmap(2)", (uintptr_t)mm);
+	case_end_gone(_metadata, "UNSHARE of a revoked share", pg_down(live.virtual_addr));
+	case_begin(_metadata);
+	case_result(_metadata, MUNMAP_WHOLE, munmap((void *)mm, p) ? errno : 0,
+		    "munmap of a revoked mmap(2)");
+	case_end_gone(_metadata, "munmap of a revoked mmap(2)", (uintptr_t)mm);
 
 	/* the node goes away (devtmpfs removes it asynchronously) */
 	EXPECT_TRUE(wait_path(E.node, false, REBIND_TIMEOUT_MS));
-	case_begin();
+	case_begin(_metadata);
 	oldfd = open(E.node, O_RDWR | O_CLOEXEC);
-	case_result(OPEN_GONE, oldfd < 0 ? errno : 0, "open of the node once revoked");
+	case_result(_metadata, OPEN_GONE, oldfd < 0 ? errno : 0, "open of the node once revoked");
 	if (oldfd >= 0)
 		close(oldfd);
-	case_end("open of the node once revoked");
+	case_end(_metadata, "open of the node once revoked");
 
 	/* bound again: a new device works, the old files stay revoked */
 	oldfd = dup(E.fd);
@@ -2925,16 +2962,17 @@ TEST_F_TIMEOUT(revoked, every_request_after_revocation, 60)
 	env_open(_metadata, node);
 	ref_map(_metadata);
 	s = share_req(fb - 1, 1, 0, 0);
-	share_case(SHARE_OK, E.fd, &s, "SHARE after binding again");
-	mmap_case(MMAP_OK, E.fd, 0, p, PROT_READ | PROT_WRITE, MAP_SHARED, fb - p,
+	share_case(_metadata, SHARE_OK, E.fd, &s, "SHARE after binding again");
+	mmap_case(_metadata, MMAP_OK, E.fd, 0, p, PROT_READ | PROT_WRITE, MAP_SHARED, fb - p,
 		  "mmap after binding again");
-	ioctl_case(INFO_REVOKED, oldfd, VIDSHARE_IOC_INFO, &info,
+	ioctl_case(_metadata, INFO_REVOKED, oldfd, VIDSHARE_IOC_INFO, &info,
 		   "INFO on an old file after binding again");
 	EXPECT_EQ(VIDSHARE_INFO_REVOKED, info.flags & VIDSHARE_INFO_REVOKED);
 	s = share_req(0, p, 0, 0);
-	share_case(SHARE_REVOKED, oldfd, &s, "SHARE on an old file after binding again");
+	share_case(_metadata, SHARE_REVOKED, oldfd, &s, "SHARE on an old file after binding again");
 	s.flags = VIDSHARE_SHARE_UNCACHED;
-	share_case(SHARE_REVOKED, oldfd, &s, "SHARE UNCACHED on an old file after binding again");
+	share_case(_metadata, SHARE_REVOKED, oldfd, &s,
+		   "SHARE UNCACHED on an old file after binding again");
 	close(oldfd);
 	env_close();
 	EXPECT_EQ(0, munmap(anon, p));
