@@ -2077,24 +2077,34 @@ FIXTURE(mode) {
 	struct vidshare_mode saved;
 };
 
-FIXTURE_SETUP(mode)
+/* Open the device and save its mode, for a test that changes it. */
+static void mode_open(struct __test_metadata *_metadata, int *fd, struct vidshare_mode *saved)
 {
 	if (!expected()->modes)
 		SKIP(return, "the adapter has no mode interface that vidshare knows");
-	self->fd = open_dev(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open(%s) failed", dev_path());
-	ASSERT_EQ(0, vs_get_mode(self->fd, &self->saved));
+	*fd = open_dev(O_RDWR);
+	ASSERT_LE(0, *fd) TH_LOG("open(%s) failed", dev_path());
+	ASSERT_EQ(0, vs_get_mode(*fd, saved));
+}
+
+static void mode_restore(struct __test_metadata *_metadata, int fd,
+			 const struct vidshare_mode *m)
+{
+	/* a disabled mode (all zero) cannot be set again; leave a valid one */
+	if (m->width && m->height && m->bpp) {
+		EXPECT_EQ(0, vs_set_mode(fd, m->width, m->height, m->bpp));
+	}
+	close(fd);
+}
+
+FIXTURE_SETUP(mode)
+{
+	mode_open(_metadata, &self->fd, &self->saved);
 }
 
 FIXTURE_TEARDOWN(mode)
 {
-	struct vidshare_mode *m = &self->saved;
-
-	/* a disabled mode (all zero) cannot be set again; leave a valid one */
-	if (m->width && m->height && m->bpp) {
-		EXPECT_EQ(0, vs_set_mode(self->fd, m->width, m->height, m->bpp));
-	}
-	close(self->fd);
+	mode_restore(_metadata, self->fd, &self->saved);
 }
 
 static void expect_mode(struct __test_metadata *_metadata, int fd, uint32_t width,
@@ -2126,30 +2136,46 @@ TEST_F(mode, get_mode_matches_info)
 	EXPECT_EQ(info.stride, m.stride);
 }
 
-TEST_F(mode, set_mode_640x480x32_reported_by_get_mode_and_info)
-{
-	struct vidshare_info info;
+/* The modes SET_MODE must set, and the stride each must have. */
+FIXTURE(mode_set) {
+	int fd;
+	struct vidshare_mode saved;
+};
 
-	ASSERT_EQ(0, vs_set_mode(self->fd, 640, 480, 32));
-	expect_mode(_metadata, self->fd, 640, 480, 32, 2560);
-	ASSERT_EQ(0, vs_info(self->fd, &info));
-	EXPECT_EQ(640U, info.width);
-	EXPECT_EQ(480U, info.height);
-	EXPECT_EQ(32U, info.bpp);
-	EXPECT_EQ(2560U, info.stride);
+FIXTURE_VARIANT(mode_set) {
+	uint32_t width, height, bpp, stride;
+};
+
+FIXTURE_VARIANT_ADD(mode_set, 640x480x32) {
+	.width = 640, .height = 480, .bpp = 32, .stride = 2560,
+};
+
+FIXTURE_VARIANT_ADD(mode_set, 800x600x16) {
+	.width = 800, .height = 600, .bpp = 16, .stride = 1600,
+};
+
+FIXTURE_SETUP(mode_set)
+{
+	mode_open(_metadata, &self->fd, &self->saved);
 }
 
-TEST_F(mode, set_mode_800x600x16_has_stride_1600)
+FIXTURE_TEARDOWN(mode_set)
+{
+	mode_restore(_metadata, self->fd, &self->saved);
+}
+
+TEST_F(mode_set, set_mode_reported_by_get_mode_and_info_with_its_stride)
 {
 	struct vidshare_info info;
 
-	ASSERT_EQ(0, vs_set_mode(self->fd, 800, 600, 16));
-	expect_mode(_metadata, self->fd, 800, 600, 16, 1600);
+	ASSERT_EQ(0, vs_set_mode(self->fd, variant->width, variant->height, variant->bpp));
+	expect_mode(_metadata, self->fd, variant->width, variant->height, variant->bpp,
+		    variant->stride);
 	ASSERT_EQ(0, vs_info(self->fd, &info));
-	EXPECT_EQ(800U, info.width);
-	EXPECT_EQ(600U, info.height);
-	EXPECT_EQ(16U, info.bpp);
-	EXPECT_EQ(1600U, info.stride);
+	EXPECT_EQ(variant->width, info.width);
+	EXPECT_EQ(variant->height, info.height);
+	EXPECT_EQ(variant->bpp, info.bpp);
+	EXPECT_EQ(variant->stride, info.stride);
 }
 
 TEST_F(mode, set_mode_ignores_stride_argument)
