@@ -227,7 +227,7 @@ adapters() {
 		fi
 		dev=$(class_dev "$pci") || { fail "$label.found" "$pci has no vidshare device"; continue; }
 		fixtures="-f vidshare -f nomode"
-		[ "$modes" = dispi ] && fixtures="-f vidshare -f mode"
+		[ "$modes" = dispi ] && fixtures="-f vidshare -f mode -f mode_set"
 		run "$label.selftests" env VIDSHARE_DEV="/dev/$(basename "$dev")" VIDSHARE_EXPECT="$want" \
 			vidshare_test $races $fixtures
 		# The errno table's conditions for uncached adapters, once a boot.
