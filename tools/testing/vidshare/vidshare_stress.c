@@ -800,6 +800,38 @@ static unsigned int mine(struct ctx *c, int f)
 }
 
 /*
+ * What a SHARE or an mmap(2) of file @f may return, as op_share() and
+ * op_mmap() describe: @ro and @uc for a read-only and an uncached request,
+ * @fixed for one at a fixed address, @over for a FIXED SHARE over one of our
+ * own live shares; @mmap for mmap(2), where the kernel's EEXIST for
+ * MAP_FIXED_NOREPLACE comes before EACCES.
+ */
+static uint64_t share_allowed(struct ctx *c, int f, bool ro, bool uc, bool fixed,
+			      bool over, bool mmap)
+{
+	uint64_t allowed;
+
+	if (!ro && files[f].mode == O_RDONLY)
+		return B(EACCES) | (mmap && fixed ? B(EEXIST) : 0);
+	if (over)
+		return B(EEXIST);
+	if (uc && wc) {
+		allowed = B(R_EOPNOTSUPP);
+	} else {
+		allowed = B(ENOSPC);
+		if (mine(c, f) < max_shares && !seen_revoked(f))
+			allowed |= OK;
+		if (cfg.revoke)
+			allowed |= B(ENODEV);
+		if (gone(f))
+			allowed = B(ENODEV);
+	}
+	if (fixed)
+		allowed |= B(EEXIST);
+	return allowed;
+}
+
+/*
  * SHARE. Expected, in this order of precedence:
  *   EACCES      writable share on an O_RDONLY file (before anything else);
  *   EEXIST      FIXED over one of our own live shares (always), or FIXED at
@@ -848,25 +880,7 @@ static void op_share(struct ctx *c, int fd, int f)
 		break;
 	}
 
-	if (!ro && files[f].mode == O_RDONLY) {
-		allowed = B(EACCES);
-	} else if (over) {
-		allowed = B(EEXIST);
-	} else if (uc && wc) {
-		allowed = B(R_EOPNOTSUPP);
-		if (fixed)
-			allowed |= B(EEXIST);
-	} else {
-		allowed = B(ENOSPC);
-		if (mine(c, f) < max_shares && !seen_revoked(f))
-			allowed |= OK;
-		if (cfg.revoke)
-			allowed |= B(ENODEV);
-		if (gone(f))
-			allowed = B(ENODEV);
-		if (fixed)
-			allowed |= B(EEXIST);
-	}
+	allowed = share_allowed(c, f, ro, uc, fixed, over, false);
 	r = ioctl(fd, VIDSHARE_IOC_SHARE, &req) ? res_of(errno) : 0;
 	uc_result(uc, r);
 	note(c, OP_SHARE, r, allowed,
@@ -930,25 +944,7 @@ static void op_mmap(struct ctx *c, int fd, int f)
 	}
 	o64 = off | (uc ? VIDSHARE_MMAP_UNCACHED : 0);
 
-	if (!ro && files[f].mode == O_RDONLY) {
-		allowed = B(EACCES);
-		if (fixed)		/* the kernel looks for EEXIST first */
-			allowed |= B(EEXIST);
-	} else if (uc && wc) {
-		allowed = B(R_EOPNOTSUPP);
-		if (fixed)
-			allowed |= B(EEXIST);
-	} else {
-		allowed = B(ENOSPC);
-		if (mine(c, f) < max_shares && !seen_revoked(f))
-			allowed |= OK;
-		if (cfg.revoke)
-			allowed |= B(ENODEV);
-		if (gone(f))
-			allowed = B(ENODEV);
-		if (fixed)
-			allowed |= B(EEXIST);
-	}
+	allowed = share_allowed(c, f, ro, uc, fixed, false, true);
 	p = mmap((void *)(uintptr_t)addr, len, prot, flags, fd, (off_t)o64);
 	r = p == MAP_FAILED ? res_of(errno) : 0;
 	uc_result(uc, r);
