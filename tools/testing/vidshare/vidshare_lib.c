@@ -37,6 +37,13 @@ int vs_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? errno : 0;
 }
 
+/*
+ * An ioctl on an argument of @type built in place from designated
+ * initializers, the rest of it zero.
+ */
+#define VS_IOCTL_ON(fd, cmd, type, ...) \
+	vs_ioctl(fd, cmd, &(type) { __VA_ARGS__ })
+
 int vs_share_raw(int fd, struct vidshare_share *s)
 {
 	return vs_ioctl(fd, VIDSHARE_IOC_SHARE, s);
@@ -55,13 +62,8 @@ int vs_share(int fd, uint64_t off, uint64_t size, uint32_t flags,
 
 int vs_unshare_raw(int fd, uint64_t addr, uint32_t flags, uint32_t reserved)
 {
-	struct vidshare_unshare u = {
-		.virtual_addr = addr,
-		.flags = flags,
-		.reserved = reserved,
-	};
-
-	return vs_ioctl(fd, VIDSHARE_IOC_UNSHARE, &u);
+	return VS_IOCTL_ON(fd, VIDSHARE_IOC_UNSHARE, struct vidshare_unshare,
+			   .virtual_addr = addr, .flags = flags, .reserved = reserved);
 }
 
 int vs_unshare(int fd, uint64_t addr)
@@ -69,27 +71,30 @@ int vs_unshare(int fd, uint64_t addr)
 	return vs_unshare_raw(fd, addr, 0, 0);
 }
 
+/*
+ * An ioctl that fills in *@arg: the driver must write every byte it
+ * reports, so what it leaves alone stays 0xa5 for the test to see.
+ */
+static int vs_ioctl_out(int fd, unsigned long cmd, void *arg, size_t size)
+{
+	memset(arg, 0xa5, size);
+	return vs_ioctl(fd, cmd, arg);
+}
+
 int vs_info(int fd, struct vidshare_info *info)
 {
-	memset(info, 0xa5, sizeof(*info));
-	return vs_ioctl(fd, VIDSHARE_IOC_INFO, info);
+	return vs_ioctl_out(fd, VIDSHARE_IOC_INFO, info, sizeof(*info));
 }
 
 int vs_get_mode(int fd, struct vidshare_mode *m)
 {
-	memset(m, 0xa5, sizeof(*m));
-	return vs_ioctl(fd, VIDSHARE_IOC_GET_MODE, m);
+	return vs_ioctl_out(fd, VIDSHARE_IOC_GET_MODE, m, sizeof(*m));
 }
 
 int vs_set_mode(int fd, uint32_t width, uint32_t height, uint32_t bpp)
 {
-	struct vidshare_mode m = {
-		.width = width,
-		.height = height,
-		.bpp = bpp,
-	};
-
-	return vs_ioctl(fd, VIDSHARE_IOC_SET_MODE, &m);
+	return VS_IOCTL_ON(fd, VIDSHARE_IOC_SET_MODE, struct vidshare_mode,
+			   .width = width, .height = height, .bpp = bpp);
 }
 
 volatile uint8_t *share_ptr(const struct vidshare_share *s)
@@ -543,14 +548,11 @@ bool mentions_phys(const char *text, uint64_t phys)
 int find_vma(uint64_t addr, struct vma_desc *v)
 {
 	ssize_t r = read_file("/proc/self/maps", procbuf, sizeof(procbuf));
-	char *line, *nl;
+	char *line, *save;
 
 	if (r < 0)
 		return r;
-	for (line = procbuf; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, "%lx-%lx %7s", &v->start, &v->end, v->perms) != 3)
 			continue;
 		if (addr >= v->start && addr < v->end)
@@ -577,14 +579,11 @@ int vma_flags(uint64_t addr, char *flags, size_t size)
 	ssize_t r = read_file("/proc/self/smaps", procbuf, sizeof(procbuf));
 	unsigned long start, end;
 	bool in_vma = false;
-	char *line, *nl;
+	char *line, *save;
 
 	if (r < 0)
 		return r;
-	for (line = procbuf; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
+	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
 			in_vma = addr >= start && addr < end;
 			continue;
