@@ -822,17 +822,24 @@ TEST_F(vidshare, unknown_ioctl_fails_enotty)
 	EXPECT_EQ(n, count_vmas());
 }
 
+/* Every ioctl with @arg, an address it cannot use, fails with EFAULT. */
+static void expect_efault_from_every_ioctl(struct __test_metadata *_metadata, int fd,
+					   void *arg)
+{
+	EXPECT_EQ(EFAULT, vs_ioctl(fd, VIDSHARE_IOC_INFO, arg));
+	EXPECT_EQ(EFAULT, vs_ioctl(fd, VIDSHARE_IOC_SHARE, arg));
+	EXPECT_EQ(EFAULT, vs_ioctl(fd, VIDSHARE_IOC_UNSHARE, arg));
+	/* Without a mode interface, GET_MODE fails before it writes. */
+	EXPECT_EQ(expected()->modes ? EFAULT : EOPNOTSUPP,
+		  vs_ioctl(fd, VIDSHARE_IOC_GET_MODE, arg));
+	EXPECT_EQ(EFAULT, vs_ioctl(fd, VIDSHARE_IOC_SET_MODE, arg));
+}
+
 TEST_F(vidshare, null_argument_fails_efault)
 {
 	int n = count_vmas();
 
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, NULL));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, NULL));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_UNSHARE, NULL));
-	/* Without a mode interface, GET_MODE fails before it writes. */
-	EXPECT_EQ(expected()->modes ? EFAULT : EOPNOTSUPP,
-		  vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, NULL));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, NULL));
+	expect_efault_from_every_ioctl(_metadata, self->fd, NULL);
 	EXPECT_EQ(n, count_vmas());
 }
 
@@ -843,12 +850,7 @@ TEST_F(vidshare, unmapped_argument_fails_efault)
 
 	ASSERT_TRUE(hole != NULL);
 	n = count_vmas();
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_INFO, hole));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SHARE, hole));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_UNSHARE, hole));
-	EXPECT_EQ(expected()->modes ? EFAULT : EOPNOTSUPP,
-		  vs_ioctl(self->fd, VIDSHARE_IOC_GET_MODE, hole));
-	EXPECT_EQ(EFAULT, vs_ioctl(self->fd, VIDSHARE_IOC_SET_MODE, hole));
+	expect_efault_from_every_ioctl(_metadata, self->fd, hole);
 	EXPECT_EQ(n, count_vmas());
 }
 
@@ -907,35 +909,45 @@ TEST_F(vidshare, share_zero_size_fails_einval)
 	EXPECT_EQ(n, count_vmas());
 }
 
+/* A view of the frame buffer: what SHARE is asked for. */
+struct view {
+	uint64_t off, size;
+};
+
+/* SHARE of each of the @n views @v fails with @err and maps nothing. */
+static void expect_views_refused(struct __test_metadata *_metadata, int fd,
+				 const struct view *v, size_t n, int err)
+{
+	struct vidshare_share s;
+	int vmas = count_vmas();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(err, vs_share(fd, v[i].off, v[i].size, 0, 0, &s))
+			TH_LOG("view %zu: offset %#llx size %#llx", i,
+			       (unsigned long long)v[i].off, (unsigned long long)v[i].size);
+	}
+	EXPECT_EQ(vmas, count_vmas());
+}
+
 TEST_F(vidshare, share_view_outside_frame_buffer_fails_einval)
 {
 	const uint64_t fb = self->fb_size, p = self->page;
-	const struct {
-		uint64_t off, size;
-	} v[] = {
+	const struct view v[] = {
 		{ fb, 1 },
 		{ fb - 1, 2 },
 		{ 0, fb + 1 },
 		{ fb - p, p + 1 },
 		{ fb + p, p },
 	};
-	struct vidshare_share s;
-	int n = count_vmas();
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(v); i++) {
-		EXPECT_EQ(EINVAL, vs_share(self->fd, v[i].off, v[i].size, 0, 0, &s))
-			TH_LOG("view %zu", i);
-	}
-	EXPECT_EQ(n, count_vmas());
+	expect_views_refused(_metadata, self->fd, v, ARRAY_SIZE(v), EINVAL);
 }
 
 TEST_F(vidshare, share_offset_size_overflow_fails_einval)
 {
 	const uint64_t fb = self->fb_size, p = self->page;
-	const struct {
-		uint64_t off, size;
-	} v[] = {
+	const struct view v[] = {
 		{ 4096, UINT64_MAX },
 		{ UINT64_MAX, 1 },
 		{ fb - 1, UINT64_MAX - fb + 2 },	/* end wraps to exactly 0 */
@@ -944,15 +956,8 @@ TEST_F(vidshare, share_offset_size_overflow_fails_einval)
 		{ UINT64_MAX - p + 1, p },		/* end wraps to exactly 0 */
 		{ 2, UINT64_MAX },			/* end wraps to 1 */
 	};
-	struct vidshare_share s;
-	int n = count_vmas();
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(v); i++) {
-		EXPECT_EQ(EINVAL, vs_share(self->fd, v[i].off, v[i].size, 0, 0, &s))
-			TH_LOG("view %zu", i);
-	}
-	EXPECT_EQ(n, count_vmas());
+	expect_views_refused(_metadata, self->fd, v, ARRAY_SIZE(v), EINVAL);
 }
 
 TEST_F(vidshare, share_fixed_unaligned_address_fails_einval)
@@ -1264,63 +1269,77 @@ TEST_F(vidshare, fork_child_does_not_inherit_share)
 	EXPECT_EQ(0, munmap((void *)m, self->page));
 }
 
-TEST_F(vidshare, munmap_of_part_of_share_fails_einval)
+/* Share @s is still one mapping, all of it, with permissions @perms. */
+static void expect_share_whole(struct __test_metadata *_metadata,
+			       const struct vidshare_share *s, const char *perms)
 {
-	const uint64_t p = self->page;
-	struct vidshare_share s;
-	uint8_t *base;
+	uintptr_t base = (uintptr_t)share_base(s);
 	struct vma_desc v;
-	uint32_t seed = new_seed();
 
-	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
+	ASSERT_EQ(0, find_vma(s->virtual_addr, &v));
+	EXPECT_EQ(base, v.start);
+	EXPECT_EQ(base + s->shared_size, v.end);
+	EXPECT_STREQ(perms, v.perms);
+}
+
+static int mprotect_readonly(void *addr, size_t len)
+{
+	return mprotect(addr, len, PROT_READ);
+}
+
+/*
+ * @op on either page of a two-page share fails with EINVAL: the share stays
+ * one mapping, writable, and keeps what was written to it.
+ */
+static void expect_half_refused(struct __test_metadata *_metadata, int fd,
+				int (*op)(void *addr, size_t len))
+{
+	const uint64_t p = page_size();
+	struct vidshare_share s;
+	uint32_t seed = new_seed();
+	uint8_t *base;
+
+	ASSERT_EQ(0, vs_share(fd, 12 * p, 2 * p, 0, 0, &s));
 	base = share_base(&s);
 	fill(share_ptr(&s), 2 * p, seed);
-	EXPECT_EQ(-1, munmap(base, p));
+	EXPECT_EQ(-1, op(base, p));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, munmap(base + p, p));
+	EXPECT_EQ(-1, op(base + p, p));
 	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(0, find_vma(s.virtual_addr, &v));
-	EXPECT_EQ((uintptr_t)base, v.start);
-	EXPECT_EQ((uintptr_t)base + 2 * p, v.end);
+	expect_share_whole(_metadata, &s, "rw-s");
 	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p, seed));
-	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	fill(share_ptr(&s), 2 * p, ~seed);
+	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p, ~seed));
+	EXPECT_EQ(0, vs_unshare(fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, munmap_of_part_of_share_fails_einval)
+{
+	expect_half_refused(_metadata, self->fd, munmap);
 }
 
 TEST_F(vidshare, mprotect_of_part_of_share_fails_einval)
 {
-	const uint64_t p = self->page;
-	struct vidshare_share s;
-	uint8_t *base;
-	struct vma_desc v;
-	uint32_t seed = new_seed();
+	expect_half_refused(_metadata, self->fd, mprotect_readonly);
+}
 
-	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
-	base = share_base(&s);
-	EXPECT_EQ(-1, mprotect(base, p, PROT_READ));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, mprotect(base + p, p, PROT_READ));
-	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(0, find_vma(s.virtual_addr, &v));
-	EXPECT_EQ((uintptr_t)base, v.start);
-	EXPECT_EQ((uintptr_t)base + 2 * p, v.end);
-	EXPECT_STREQ("rw-s", v.perms);
-	fill(share_ptr(&s), 2 * p, seed);
-	EXPECT_EQ(-1, mismatch(share_ptr(&s), 2 * p, seed));
-	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+/* mremap() of all of share @s to @new_size with @flags fails with @err. */
+static void expect_mremap_refused(struct __test_metadata *_metadata,
+				  const struct vidshare_share *s, uint64_t new_size,
+				  int flags, int err)
+{
+	EXPECT_EQ(MAP_FAILED, mremap(share_base(s), s->shared_size, new_size, flags));
+	EXPECT_EQ(err, errno);
 }
 
 TEST_F(vidshare, mremap_grow_fails_efault)
 {
 	const uint64_t p = self->page;
 	struct vidshare_share s;
-	uint8_t *base;
 
 	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
-	base = share_base(&s);
-	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, 3 * p, 0));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, 3 * p, MREMAP_MAYMOVE));
-	EXPECT_EQ(EFAULT, errno);
+	expect_mremap_refused(_metadata, &s, 3 * p, 0, EFAULT);
+	expect_mremap_refused(_metadata, &s, 3 * p, MREMAP_MAYMOVE, EFAULT);
 	EXPECT_EQ(0, probe_write(share_ptr(&s) + 2 * p - 1));
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 }
@@ -1351,12 +1370,9 @@ TEST_F(vidshare, mremap_shrink_fails_einval)
 {
 	const uint64_t p = self->page;
 	struct vidshare_share s;
-	uint8_t *base;
 
 	ASSERT_EQ(0, vs_share(self->fd, 12 * p, 2 * p, 0, 0, &s));
-	base = share_base(&s);
-	EXPECT_EQ(MAP_FAILED, mremap(base, 2 * p, p, 0));
-	EXPECT_EQ(EINVAL, errno);
+	expect_mremap_refused(_metadata, &s, p, 0, EINVAL);
 	EXPECT_EQ(0, probe_write(share_ptr(&s) + 2 * p - 1));
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 }
@@ -2313,6 +2329,17 @@ FIXTURE_TEARDOWN_PARENT(limits)
 	EXPECT_EQ(self->saved_max, now);
 }
 
+/* Sets max_shares to @max and opens the device read-write. */
+static int open_limited(struct __test_metadata *_metadata, unsigned int max)
+{
+	int fd;
+
+	ASSERT_EQ(0, set_max_shares(max));
+	fd = open_dev(O_RDWR);
+	ASSERT_LE(0, fd);
+	return fd;
+}
+
 TEST_F(limits, max_shares_parameter_rejects_out_of_range)
 {
 	unsigned int now;
@@ -2349,9 +2376,7 @@ TEST_F(limits, share_beyond_max_shares_fails_enospc)
 	uint32_t seed = new_seed();
 	int fd, i, n;
 
-	ASSERT_EQ(0, set_max_shares(3));
-	fd = open_dev(O_RDWR);
-	ASSERT_LE(0, fd);
+	fd = open_limited(_metadata, 3);
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, vs_share(fd, i * self->page, 10, 0, 0, &s[i]));
 	}
@@ -2376,9 +2401,7 @@ TEST_F(limits, unshare_makes_room_under_max_shares)
 	struct vidshare_share a, b, c;
 	int fd;
 
-	ASSERT_EQ(0, set_max_shares(2));
-	fd = open_dev(O_RDWR);
-	ASSERT_LE(0, fd);
+	fd = open_limited(_metadata, 2);
 	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &a));
 	ASSERT_EQ(0, vs_share(fd, 100, 10, 0, 0, &b));
 	EXPECT_EQ(ENOSPC, vs_share(fd, 200, 10, 0, 0, &c));
@@ -2396,9 +2419,7 @@ TEST_F(limits, mmap_counts_toward_max_shares)
 	volatile uint8_t *m;
 	int fd;
 
-	ASSERT_EQ(0, set_max_shares(2));
-	fd = open_dev(O_RDWR);
-	ASSERT_LE(0, fd);
+	fd = open_limited(_metadata, 2);
 	m = dev_mmap(fd, 0, self->page, PROT_READ | PROT_WRITE);
 	ASSERT_TRUE(m != NULL);
 	ASSERT_EQ(0, vs_share(fd, 0, 10, 0, 0, &a));
@@ -2416,9 +2437,7 @@ TEST_F(limits, munmap_of_whole_share_makes_room)
 	struct vidshare_share a, refused;
 	int fd;
 
-	ASSERT_EQ(0, set_max_shares(1));
-	fd = open_dev(O_RDWR);
-	ASSERT_LE(0, fd);
+	fd = open_limited(_metadata, 1);
 	ASSERT_EQ(0, vs_share(fd, 100, 50, 0, 0, &a));
 	EXPECT_EQ(ENOSPC, vs_share(fd, 0, 10, 0, 0, &refused));
 	ASSERT_EQ(0, munmap(share_base(&a), a.shared_size));
@@ -2432,9 +2451,7 @@ TEST_F(limits, max_shares_is_per_open_file)
 	struct vidshare_share a, b, c;
 	int fd1, fd2;
 
-	ASSERT_EQ(0, set_max_shares(1));
-	fd1 = open_dev(O_RDWR);
-	ASSERT_LE(0, fd1);
+	fd1 = open_limited(_metadata, 1);
 	fd2 = open_dev(O_RDWR);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, vs_share(fd1, 0, 10, 0, 0, &a));
@@ -2453,9 +2470,7 @@ TEST_F(limits, child_exit_releases_shares_of_inherited_file)
 	pid_t pid;
 	int fd;
 
-	ASSERT_EQ(0, set_max_shares(2));
-	fd = open_dev(O_RDWR);
-	ASSERT_LE(0, fd);
+	fd = open_limited(_metadata, 2);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -2739,9 +2754,7 @@ TEST_F(limits, shares_are_charged_to_the_memory_cgroup)
 	ASSERT_TRUE(s != NULL);
 	if (charged_kmalloc_objects() < 0)
 		SKIP(return, "no kmalloc-cg caches in /proc/slabinfo: no memory cgroups");
-	ASSERT_EQ(0, set_max_shares(n + 16));
-	fd = open_dev(O_RDWR);
-	ASSERT_LE(0, fd);
+	fd = open_limited(_metadata, n + 16);
 	before = charged_kmalloc_objects();
 	for (i = 0; i < n; i++)
 		made += !vs_share(fd, (i % 64) * self->page, 1, VIDSHARE_SHARE_READONLY, 0, &s[i]);
