@@ -387,7 +387,7 @@ static int check_adapter_pat(struct __test_metadata *_metadata, const struct vid
 	n = pat_overlapping(start, end, e, 8);
 	if (wc)
 		ok = n == 1 && e[0].start == start && e[0].end == start + info->fb_size &&
-		     !strcmp(e[0].type, "write-combining");
+		     !strcmp(e[0].type, memtype_name(true));
 	else
 		ok = n == 0;
 	EXPECT_TRUE(ok) TH_LOG("%s: PAT should hold %s for the BAR at %#llx; it holds %d entries",
@@ -1856,7 +1856,7 @@ TEST_F(vidshare, debugfs_memtype_is_the_one_pat_gave)
 	n = pat_overlapping(start + 60 * p, start + 61 * p, e, 4);
 	if (!strcmp(r.flags, "ro,wc")) {
 		EXPECT_EQ(1, n);
-		EXPECT_STREQ("write-combining", e[0].type);
+		EXPECT_STREQ(memtype_name(true), e[0].type);
 	} else {
 		EXPECT_STREQ("ro,uc-", r.flags);
 		EXPECT_EQ(0, n);
@@ -2997,30 +2997,25 @@ TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
 static int vidshare_regions(const char *bdf)
 {
 	static const char *const files[] = { "/proc/iomem", "/proc/ioports" };
-	unsigned long long bar[PCI_BARS][2] = { { 0 } }, start, end, flags;
-	char path[PATH_MAX], *line, *save = NULL;
+	struct pci_bar bars[PCI_BARS];
+	unsigned long long start, end;
+	char *line, *save = NULL;
 	unsigned int i, b;
 	int n = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "re");
-	if (!f)
+	if (pci_bars(bdf, bars) < 0)
 		return -1;
-	for (b = 0; b < PCI_BARS; b++)
-		if (fscanf(f, "%llx %llx %llx", &bar[b][0], &bar[b][1], &flags) != 3)
-			break;
-	fclose(f);
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		if (read_file(files[i], procbuf, sizeof(procbuf)) < 0)
 			return -1;
 		for (line = strtok_r(procbuf, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
+			/* /proc shows the last address of a range, not its end */
 			if (!strstr(line, ": vidshare") ||
 			    sscanf(line, " %llx-%llx", &start, &end) != 2)
 				continue;
 			for (b = 0; b < PCI_BARS; b++)
-				if (bar[b][1] && start >= bar[b][0] && end <= bar[b][1])
+				if (bars[b].end && start >= bars[b].start && end < bars[b].end)
 					n++;
 		}
 	}
