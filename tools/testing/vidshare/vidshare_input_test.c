@@ -427,16 +427,12 @@ static void __attribute__((constructor)) alloc_hits(void)
 /* The state of one test process and the checks around every case      */
 /* ------------------------------------------------------------------ */
 
-struct pat_entry {
-	unsigned long long start, end;
-	char type[24];
-};
-
 #define PAT_MAX		512
 
+/* All of PAT's memtype list. */
 struct pat_list {
 	int n;
-	struct pat_entry e[PAT_MAX];
+	struct pat_ent e[PAT_MAX];
 };
 
 struct dev_vma {
@@ -474,7 +470,6 @@ struct env {
 };
 
 static struct env E;
-static char patbuf[1 << 16];
 
 /*
  * A GET_MODE or SET_MODE case on an adapter without a mode interface
@@ -562,23 +557,10 @@ static int mmap_uc(uint64_t off, int c)
 
 static int pat_read(struct pat_list *p)
 {
-	char *line, *save = NULL;
-	ssize_t r;
-
-	p->n = 0;
-	r = read_file(PAT_MEMTYPE_LIST, patbuf, sizeof(patbuf));
-	if (r < 0)
-		return r;
-	for (line = strtok_r(patbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct pat_entry *e = &p->e[p->n];
-
-		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %23s", &e->start, &e->end,
-			   e->type) != 3)
-			continue;
-		if (++p->n == PAT_MAX)
-			return -E2BIG;
-	}
-	return 0;
+	p->n = pat_overlapping(0, UINT64_MAX, p->e, PAT_MAX);
+	if (p->n < 0)
+		return p->n;
+	return p->n > PAT_MAX ? -E2BIG : 0;
 }
 
 /* The VMAs of the device node in this process, sorted by address. */
@@ -655,7 +637,7 @@ static void check_pat_adapter(struct __test_metadata *_metadata, bool bound, con
 		return;
 	ASSERT_EQ(0, pat_read(&now)) TH_LOG("%s: cannot read %s", when, PAT_MEMTYPE_LIST);
 	for (i = 0; i < now.n; i++) {
-		const struct pat_entry *e = &now.e[i];
+		const struct pat_ent *e = &now.e[i];
 
 		for (b = 0; b < E.nbars; b++) {
 			const struct mem_bar *m = &E.bars[b];
@@ -664,12 +646,12 @@ static void check_pat_adapter(struct __test_metadata *_metadata, bool bound, con
 				continue;
 			if (bound && E.wc && e->start == E.fb_phys &&
 			    e->end == E.fb_phys + E.fb_size &&
-			    !strcmp(e->type, "write-combining")) {
+			    !strcmp(e->type, memtype_name(true))) {
 				wc++;
 				continue;
 			}
 			if (bound && m->bar != (int)E.info.bar && e->start == m->start &&
-			    e->end == m->end && !strcmp(e->type, "uncached-minus"))
+			    e->end == m->end && !strcmp(e->type, memtype_name(false)))
 				continue;
 			other++;
 			TH_LOG("%s: PAT [mem %#llx-%#llx] %s in BAR%d [%#llx-%#llx) of the adapter",
@@ -750,10 +732,10 @@ static void check_pat_same(struct __test_metadata *_metadata, const char *desc)
 		return;
 	ASSERT_EQ(0, pat_read(&now));
 	for (i = 0; i < now.n; i++) {
-		const struct pat_entry *e = &now.e[i];
+		const struct pat_ent *e = &now.e[i];
 
 		for (j = 0; j < E.pat0.n; j++) {
-			const struct pat_entry *o = &E.pat0.e[j];
+			const struct pat_ent *o = &E.pat0.e[j];
 
 			if (!used[j] && o->start == e->start && o->end == e->end &&
 			    !strcmp(o->type, e->type))
@@ -767,7 +749,7 @@ static void check_pat_same(struct __test_metadata *_metadata, const char *desc)
 		TH_LOG("%s: new PAT entry [mem %#llx-%#llx] %s", desc, e->start, e->end, e->type);
 	}
 	for (j = 0; j < E.pat0.n; j++) {
-		const struct pat_entry *e = &E.pat0.e[j];
+		const struct pat_ent *e = &E.pat0.e[j];
 
 		if (used[j])
 			continue;
@@ -1198,27 +1180,6 @@ static bool expected(const char *word)
 	return false;
 }
 
-/* The flags of BAR @bar of the adapter behind node @node, or 0. */
-static unsigned long long bar_flags(const char *node, int bar)
-{
-	const char *base = strrchr(node, '/');
-	char path[PATH_MAX], buf[2048], *line = buf;
-	unsigned long long s, e, flags;
-	int i;
-
-	snprintf(path, sizeof(path), CLASS_DIR "/%s/device/resource", base ? base + 1 : node);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return 0;
-	for (i = 0; i < bar && line; i++) {
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	if (!line || sscanf(line, "%llx %llx %llx", &s, &e, &flags) != 3)
-		return 0;
-	return flags;
-}
-
 #define IORESOURCE_PREFETCH	0x2000
 
 /*
@@ -1231,6 +1192,7 @@ static void env_kind(struct __test_metadata *_metadata, const char *node)
 {
 	const char *base = strrchr(node, '/');
 	struct vidshare_mode m;
+	struct pci_bar bars[PCI_BARS];
 	char path[PATH_MAX];
 	unsigned int wc;
 	bool prefetch;
@@ -1239,7 +1201,8 @@ static void env_kind(struct __test_metadata *_metadata, const char *node)
 	snprintf(path, sizeof(path), CLASS_DIR "/%s/write_combining", base ? base + 1 : node);
 	ASSERT_EQ(0, read_uint(path, &wc));
 	EXPECT_EQ(E.wc, wc == 1) TH_LOG("INFO and %s disagree", path);
-	prefetch = bar_flags(node, E.info.bar) & IORESOURCE_PREFETCH;
+	prefetch = class_bars(node, bars) > (int)E.info.bar &&
+		   bars[E.info.bar].flags & IORESOURCE_PREFETCH;
 	if (E.pat) {
 		EXPECT_EQ(prefetch, E.wc)
 			TH_LOG("with PAT the adapter is write-combining exactly when BAR%u is prefetchable",
