@@ -3,8 +3,8 @@
 # Install what building and testing vidshare needs, when it is missing.
 set -euo pipefail
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves xz-utils cpio
-      kmod perl python3 sparse clang lld llvm busybox-static qemu-system-x86 debootstrap
-      linux-source-6.12 python3-sphinx)
+      kmod perl python3 python3-pil python3-sphinx sparse clang lld llvm busybox-static
+      qemu-system-x86 debootstrap linux-source-6.12)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

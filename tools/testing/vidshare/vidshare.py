@@ -5,9 +5,13 @@
 The guest (guest-init.sh) sends results and oracle requests over its second
 serial port, a unix socket this script listens on. Oracles look at the
 emulated hardware without going through the driver: QMP's monitor reads
-guest-physical memory, and QMP's screendump grabs the screen as PNG.
-KTAP (from the guest's kernel log) and the selftests' TAP are parsed with the
-kernel's own tools/testing/kunit/kunit.py.
+guest-physical memory, and QMP's screendump grabs the screen as PNG, which
+PIL reads. KUnit's KTAP (the suites' results in debugfs) and the
+selftests' TAP are parsed with the kernel's own tools/testing/kunit/kunit.py.
+What the guest runs and how it is judged are the plans file next to this
+script, which the guest reads too.
+
+Runs under Debian's python3 (/usr/bin/python3): it needs python3-pil.
 """
 
 import argparse
@@ -17,11 +21,11 @@ import re
 import select
 import shlex
 import socket
-import struct
 import subprocess
 import sys
 import time
-import zlib
+
+from PIL import Image
 
 # What the kernel prints when something went wrong: BUG/WARNING (lockdep,
 # KASAN, DEBUG_VM, DEBUG_LIST and sleep-in-atomic reports all start so),
@@ -144,49 +148,11 @@ class Qmp:
         return [int(w, 16) for w in re.findall(r"0x([0-9a-fA-F]{8})\b", out.split(":", 1)[1])]
 
 
-def png_pixels(path):
-    """Decode an 8-bit RGB or RGBA, non-interlaced PNG: (w, h, rows)."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-        if kind == b"IHDR":
-            hdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-    w, h, depth, ctype, _, _, interlace = hdr
-    if depth != 8 or ctype not in (2, 6) or interlace:
-        raise ValueError(f"unsupported PNG depth {depth} type {ctype}")
-    bpp = 3 if ctype == 2 else 4
-    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 0xFF
-            elif f == 2:
-                line[i] = (line[i] + b) & 0xFF
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 0xFF
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        rows.append([(line[x * bpp] << 16) | (line[x * bpp + 1] << 8) | line[x * bpp + 2]
-                     for x in range(w)])
-        prev = line
-    return w, h, rows
-
-
 def pattern_mismatches(path, w, h):
     """Compare a screendump with the vidshare picture at sample points."""
-    pw, ph, rows = png_pixels(path)
+    with Image.open(path) as img:
+        pic = img.convert("RGB")
+    pw, ph = pic.size
     if (pw, ph) != (w, h):
         return [f"screen is {pw}x{ph}, expected {w}x{h}"]
     bad = []
@@ -195,8 +161,10 @@ def pattern_mismatches(path, w, h):
     samples += [(x, y, (x * 255 // (w - 1)) * 0x010101)
                 for x in range(0, w, w // 16) for y in (h * 3 // 4, h - 1)]
     for x, y, want in samples:
-        if rows[y][x] != want:
-            bad.append(f"({x},{y}) is {rows[y][x]:06x}, expected {want:06x}")
+        r, g, b = pic.getpixel((x, y))
+        got = (r << 16) | (g << 8) | b
+        if got != want:
+            bad.append(f"({x},{y}) is {got:06x}, expected {want:06x}")
     return bad
 
 
@@ -543,32 +511,6 @@ def judge(args, results, blocks, console):
                 "; ".join(dict.fromkeys(s.strip() for s in splats[:5])))
 
 
-def write_png(path, w, h, pixel, filt):
-    """Write an RGB PNG whose rows all use filter type filt (0..4)."""
-    rows, prev = b"", bytearray(w * 3)
-    for y in range(h):
-        line = bytearray(b for x in range(w) for b in pixel(x, y).to_bytes(3, "big"))
-        out = bytearray(line)
-        for i in range(len(line)):
-            a = line[i - 3] if i >= 3 else 0
-            b, c = prev[i], prev[i - 3] if i >= 3 else 0
-            pred = [0, a, b, (a + b) // 2, 0][filt]
-            if filt == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-            out[i] = (line[i] - pred) & 0xFF
-        rows += bytes([filt]) + bytes(out)
-        prev = line
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def self_check(outdir, results):
     """Show that the harness's own detectors can fail."""
     splats = ["[  5.1] BUG: KASAN: slab-use-after-free in vidshare_vm_close+0x1/0x2",
@@ -602,17 +544,26 @@ def self_check(outdir, results):
     def picture(x, y):
         return BARS[x * 8 // w] if y < h * 3 // 4 else (x * 255 // (w - 1)) * 0x010101
 
+    def save(name, pixel, size=(w, h)):
+        img = Image.new("RGB", size)
+        img.putdata([tuple(pixel(x, y).to_bytes(3, "big"))
+                     for y in range(size[1]) for x in range(size[0])])
+        path = os.path.join(outdir, name)
+        img.save(path)
+        return path
+
     bad = []
-    for filt in range(5):
-        path = os.path.join(outdir, f"self-check-{filt}.png")
-        write_png(path, w, h, picture, filt)
-        if pattern_mismatches(path, w, h):
-            bad.append(f"filter {filt}: good picture refused")
-        write_png(path, w, h, lambda x, y: picture(x, y) ^ (1 if (x, y) == (4, 0) else 0), filt)
+    # PNG as QEMU's screendump writes it, and PPM, its other format.
+    for ext in ("png", "ppm"):
+        if pattern_mismatches(save(f"self-check-good.{ext}", picture), w, h):
+            bad.append(f"{ext}: good picture refused")
+        path = save(f"self-check-pixel.{ext}",
+                    lambda x, y: picture(x, y) ^ (1 if (x, y) == (4, 0) else 0))
         if not pattern_mismatches(path, w, h):
-            bad.append(f"filter {filt}: wrong pixel accepted")
-    if not pattern_mismatches(path, w, h + 1):
-        bad.append("wrong size accepted")
+            bad.append(f"{ext}: one wrong pixel accepted")
+        path = save(f"self-check-size.{ext}", picture, (w, h + 1))
+        if not pattern_mismatches(path, w, h):
+            bad.append(f"{ext}: wrong size accepted")
     results.add("harness: PNG decoder and picture check", "FAIL" if bad else "PASS", "; ".join(bad))
 
 
