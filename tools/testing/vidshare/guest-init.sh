@@ -13,7 +13,8 @@
 #   @@ORACLE-PLUG name             the host must device_add it again
 #   @@DONE
 # The plan (vidshare.plan=check|hotplug|adapters|fwfb|nopat|run on the
-# command line) picks the steps.
+# command line) picks the steps: the entries of /plans (tools/testing/
+# vidshare/plans, which the host reads too) for that plan, in order.
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -65,18 +66,20 @@ bar_phys() {
 	sed -n "$((bar + 1))p" "$1/device/resource" | cut -d' ' -f1
 }
 
-# oracle_mem [-w] NAME DEV OFFSET WORD...: write WORDs at frame-buffer
-# OFFSET of the adapter of class device DEV through a share held open while
-# the host reads guest-physical memory and answers. The share is the view
-# of the words, or with -w the whole frame buffer.
+# oracle_mem NAME [-w] DEV OFFSET WORD...: write WORDs at frame-buffer
+# OFFSET ("last": the last word) of the adapter of class device DEV through
+# a share held open while the host reads guest-physical memory and answers.
+# The share is the view of the words, or with -w the whole frame buffer.
 oracle_mem() {
+	name=$1
+	shift
 	whole=0
 	[ "$1" = -w ] && { whole=1; shift; }
-	name=$1
-	dev=$2
-	off=$3
-	shift 3
+	dev=$1
+	off=$2
+	shift 2
 	[ -e "$dev/device" ] || { fail "$name-guest" "no vidshare device to share from"; return; }
+	[ "$off" = last ] && off=$(($(cat "$dev/fb_size") - 4))
 	phys=$(printf '0x%x' $(($(bar_phys "$dev") + off)))
 	view="$off $(($# * 4))"
 	[ $whole = 1 ] && view="0 $(cat "$dev/fb_size")"
@@ -124,32 +127,26 @@ dyndbg() {
 	echo "module vidshare $1" > /sys/kernel/debug/dynamic_debug/control
 }
 
-# The stress runs: fixed seeds; see Documentation/vidshare/testing.rst.
-stress() {
+# quiet CMD...: CMD without vidshare's dev_dbg() lines (the stress
+# provokes hundreds of thousands of refusals).
+quiet() {
 	dyndbg -p
-	run stress vidshare_stress --seed 1 --ops 100000 --max-shares 16 $stress_args
-	run stress_unbind vidshare_stress --seed 2 --ops 100000 --max-shares 16 \
-		--revoke --unbind 300 $stress_args
+	"$@"
+	rc=$?
 	dyndbg +p
+	return $rc
 }
 
-# The stress across real PCI hot-unplug: the stress calls /tmp/hotplug to
-# have the host unplug the adapter and plug it in again.
-stress_hotplug() {
-	cat > /tmp/hotplug <<-'EOF'
+# The stress across real PCI hot-unplug calls /tmp/hotplug to have the host
+# unplug the adapter and plug it in again.
+cat > /tmp/hotplug <<-'EOF'
 	#!/bin/sh
 	# hotplug UNPLUG|PLUG: ask the host, wait for its answer
 	echo "@@ORACLE-$1 adapter" > /dev/ttyS1
 	read -r answer < /dev/ttyS1
 	[ "$answer" = ok ]
 	EOF
-	chmod +x /tmp/hotplug
-	dyndbg -p
-	run stress_hotplug vidshare_stress --seed 3 --ops 20000 --max-shares 16 \
-		--revoke --unbind 1000 --unplug-cmd "/tmp/hotplug UNPLUG" \
-		--plug-cmd "/tmp/hotplug PLUG" $stress_args
-	dyndbg +p
-}
+chmod +x /tmp/hotplug
 
 # The adapters plan. vidshare.expect= on the command line lists, comma
 # separated, what each emulated adapter must look like:
@@ -244,7 +241,7 @@ adapters() {
 		set -- $(words $n)
 		oracle_mem "$label.oracle_first_words" "$dev" 0 "$@"
 		# The last word through a share of the whole frame buffer.
-		oracle_mem -w "$label.oracle_last_word" "$dev" $((fb - 4)) "$2"
+		oracle_mem "$label.oracle_last_word" -w "$dev" last "$2"
 	done
 	# Every adapter still holds its own words: no share of one adapter
 	# wrote to another.
@@ -288,16 +285,18 @@ adapters() {
 	done
 }
 
-# FUSE for vidshare_holdout_test: built in, or a module of the kernel's
-# own that the initramfs carries (Debian's 6.1).
-fuse() {
+# with_fuse CMD...: CMD with FUSE (for vidshare_holdout_test): built in,
+# or a module of the kernel's own that the initramfs carries (Debian's 6.1).
+with_fuse() {
 	[ -e /dev/fuse ] || { [ -e /lib/modules/fuse.ko ] && insmod /lib/modules/fuse.ko; }
+	"$@"
 }
 
-# Fault injection for vidshare_fault_test, where the kernel has it: fail
-# sleeping allocations and order-0 pages too, and quietly (every injected
-# fault would print a stack trace). fail-nth picks which allocation fails.
-fault_injection() {
+# with_fault_injection CMD...: CMD (vidshare_fault_test) with fault
+# injection, where the kernel has it: fail sleeping allocations and order-0
+# pages too, and quietly (every injected fault would print a stack trace).
+# fail-nth picks which allocation fails.
+with_fault_injection() {
 	for f in failslab fail_page_alloc; do
 		d=/sys/kernel/debug/$f
 		[ -d $d ] || continue
@@ -307,6 +306,7 @@ fault_injection() {
 	done
 	d=/sys/kernel/debug/fail_page_alloc
 	[ -d $d ] && { echo 0 > $d/min-order; echo N > $d/ignore-gfp-highmem; }
+	"$@"
 }
 
 leaks() {
@@ -322,86 +322,44 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo clear > /sys/kernel/debug/kmemleak
 fi
 
-# The firmware-framebuffer plan: the boot loader set a VESA mode (vga= on
-# the command line), so vesafb holds the std VGA's BAR0. vidshare must
-# refuse it with a clear message, and take it over with takeover=1.
-fwfb() {
-	run fwfb_vesafb_holds_the_bar sh -c 'grep -i -B1 -A1 vesafb /proc/iomem'
-	insmod /lib/modules/vidshare.ko
-	run fwfb_refused_with_a_message sh -c '
-		! ls -d /sys/class/vidshare/vidshare* 2>/dev/null &&
-		dmesg | grep "probably a firmware framebuffer.*takeover=1"'
-	rmmod vidshare
-	insmod /lib/modules/vidshare.ko takeover=1
-	run fwfb_taken_over sh -c '
-		! grep -i vesafb /proc/iomem && vidsharectl info &&
-		dmesg | grep "taking it over from the firmware framebuffer"'
-	oracle_mem fwfb_oracle_after_takeover "$(adapter)" 0 0x7a4e0be1 0x0f1a5ec0
+# The results of vidshare's KUnit suites, which ran when vidshare_kunit.ko
+# loaded: KTAP, one document a suite.
+kunit_results() {
+	found=0
+	for r in /sys/kernel/debug/kunit/vidshare*/results; do
+		[ -e "$r" ] || continue
+		cat "$r"
+		found=1
+	done
+	[ $found = 1 ]
 }
 
-if [ "$plan" != fwfb ]; then
-	run insmod insmod /lib/modules/vidshare.ko dyndbg=+p
-	run info vidsharectl info
-fi
-case "$plan" in
-check)
-	# Its suites run at load; unload it so the selftests can unload vidshare.
-	# A kernel without KUnit (a distribution's) has no vidshare_kunit.ko.
-	if [ -e /lib/modules/vidshare_kunit.ko ]; then
-		run kunit insmod /lib/modules/vidshare_kunit.ko
-		run rmmod_kunit rmmod vidshare_kunit
-	fi
-	# std VGA has a mode interface: the nomode fixture is for the adapters plan.
-	run selftests vidshare_test -F nomode
-	run input_tests vidshare_input_test
-	fuse
-	run holdout vidshare_holdout_test
-	fault_injection
-	run faults vidshare_fault_test
-	stress
-	dev=$(adapter)
-	oracle_mem oracle_mem_first_words "$dev" 0 0x11223344 0x55667788
-	oracle_mem oracle_mem_unaligned_view "$dev" 1193046 0xcafef00d 0x0badc0de
-	fb_size=$(cat "$dev/fb_size")
-	oracle_mem -w oracle_mem_last_word "$dev" $((fb_size - 4)) 0xfeedface
-	oracle_screen oracle_screen_pattern "$dev" 800x600x32
-	run rmmod rmmod vidshare
-	run reload insmod /lib/modules/vidshare.ko
-	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
-	;;
-hotplug)
-	stress_hotplug
-	run rmmod rmmod vidshare
-	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
-	;;
-fwfb)
-	fwfb
-	run rmmod rmmod vidshare
-	;;
-nopat)
-	# Booted with nopat: write-combining comes from an MTRR. The tests
-	# about memory types, sharing and revocation.
-	run selftests vidshare_test $races \
-		-T sigkill_during_share_and_unshare_leaves_no_share_behind \
-		-F nomode -F limits -F module
-	run mtrr cat /proc/mtrr
-	dev=$(adapter)
-	oracle_mem oracle_mem_first_words "$dev" 0 0x5ca1ab1e 0x0ddba110
-	oracle_screen oracle_screen_pattern "$dev" 640x480x32
-	run rmmod rmmod vidshare
-	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
-	;;
-adapters)
-	adapters
-	run rmmod rmmod vidshare
-	[ -e /sys/kernel/debug/kmemleak ] && run kmemleak leaks
-	;;
-run)
-	oracle_screen screen "$(adapter)" 1024x768x32
-	run rmmod rmmod vidshare
-	;;
-esac
-run dmesg dmesg
+# The plan's entries, in order: PLAN BLOCK WHEN JUDGE VERDICT COMMAND...
+# in shell words (see /plans). COMMAND is expanded when its turn comes.
+while read -r p rest <&4; do
+	[ "$p" = "$plan" ] || continue
+	eval "set -- $rest"
+	block=$1
+	when=$2
+	judge=$3
+	shift 4
+	case $block in :*) continue ;; esac
+	case $when in
+	-) ;;
+	kunit) [ -e /lib/modules/vidshare_kunit.ko ] || continue ;;
+	kmemleak) [ -e /sys/kernel/debug/kmemleak ] || continue ;;
+	*) fail "$block" "no such condition: $when"; continue ;;
+	esac
+	case $judge in
+	oracle)
+		cmd=$1
+		shift
+		"$cmd" "$block" "$@"
+		;;
+	adapters) "$@" ;;
+	*) run "$block" "$@" ;;
+	esac
+done 4< /plans
 say DONE
 sync
 poweroff -f

@@ -41,6 +41,36 @@ SPLAT = re.compile(r"(\bBUG:|\bWARNING:|\bUBSAN:|\bOops\b|Kernel panic|kernel BU
                    r"Incorrect memtype))")
 # The picture vidsharectl's "pattern" draws: 8 bars over 3/4, then a ramp.
 BARS = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x000000]
+# The test plans, which the guest reads too (its /plans): see the file.
+PLANS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plans")
+JUDGES = ("rc", "tap", "tap+rc", "ktap", "leaks", "oracle", "adapters", "log")
+# WHEN: the kernel config option the guest's condition stands for.
+WHEN = {"-": None, "kunit": "CONFIG_KUNIT", "kmemleak": "CONFIG_DEBUG_KMEMLEAK"}
+
+
+class Entry:
+    """One entry of the plans file: a block the guest runs and its judge."""
+
+    def __init__(self, words):
+        self.plan, self.block, self.when, self.judge, self.verdict, *self.command = words
+
+
+def read_plans(path=PLANS):
+    """The plans file: {plan: {"entries": [Entry], "qemu": [...], "append": [...]}}."""
+    plans = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            words = shlex.split(line)
+            plan = plans.setdefault(words[0], {"entries": [], "qemu": [], "append": []})
+            if words[1].startswith(":"):
+                plan[words[1][1:]] += words[2:]
+                continue
+            if len(words) < 6 or words[2] not in WHEN or words[3] not in JUDGES:
+                raise ValueError(f"{path}:{n}: not PLAN BLOCK WHEN JUDGE VERDICT COMMAND...")
+            plan["entries"].append(Entry(words))
+    return plans
 
 
 class Results:
@@ -179,13 +209,20 @@ def kunit_parse(ksrc, text, results, prefix, cell=None):
         return
 
     def walk(group, path):
+        n = 0
         for case in group["test_cases"]:
             status = {"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL")
             results.add(f"{prefix}: {'.'.join(path + [case['name']])}", status, cell=cell)
+            n += 1
         for sub in group["sub_groups"]:
-            walk(sub, path + [sub["name"]])
+            n += walk(sub, path + [sub["name"]])
+        return n
 
-    walk(tree, [])
+    # A program that did not run at all (not found, killed at once)
+    # prints no test.
+    if not walk(tree, []):
+        results.add(f"{prefix}: parse", "FAIL", "kunit.py parse found no tests: "
+                    + text.strip()[-400:], cell)
 
 
 def check_screen(qmp, outdir, name, w, h, deadline, pci=None):
@@ -266,24 +303,23 @@ def adapters_boot(name):
     return qemu, "vidshare.expect=" + ",".join(expect)
 
 
-# The hotplug plan: q35 with the adapter alone on a PCI Express root port,
-# which QEMU 7.2 hot-plugs through ACPI (acpiphp in the guest). QEMU refuses
-# to unplug the primary "VGA"; "secondary-vga" is the same std VGA (PCI
-# 1234:1111, the same BARs and Bochs DISPI registers) without the legacy
-# VGA ranges, and can be unplugged.
-HOTPLUG_ID = "vidshare_vga"
-HOTPLUG_DEVICE = {"driver": "secondary-vga", "bus": "vidshare_rp", "id": HOTPLUG_ID}
+def hotplug_device(machine):
+    """The adapter the hotplug plan unplugs: the last -device of its QEMU
+    arguments (see the plans file), as device_add takes it."""
+    spec = machine[len(machine) - 1 - machine[::-1].index("-device") + 1]
+    driver, *props = spec.split(",")
+    return {"driver": driver, **dict(p.split("=", 1) for p in props)}
 
 
-def hotplug(qmp, what, deadline):
+def hotplug(qmp, device, what, deadline):
     """device_del (and wait for DEVICE_DELETED) or device_add the adapter."""
     try:
         if what == "UNPLUG":
-            qmp.cmd("device_del", id=HOTPLUG_ID)
-            if not qmp.wait_event("DEVICE_DELETED", HOTPLUG_ID, deadline):
+            qmp.cmd("device_del", id=device["id"])
+            if not qmp.wait_event("DEVICE_DELETED", device["id"], deadline):
                 return "no DEVICE_DELETED event"
         else:
-            qmp.cmd("device_add", **HOTPLUG_DEVICE)
+            qmp.cmd("device_add", **device)
     except RuntimeError as e:
         return str(e)
     return ""
@@ -302,23 +338,16 @@ def boot(args, results, attempt=1):
     listener.listen(1)
 
     accel = ["-accel", "kvm"] if os.environ.get("VIDSHARE_KVM") == "1" else ["-accel", "tcg"]
-    append = args.append
-    if args.plan == "hotplug":
-        machine = ["-machine", "q35", "-vga", "none", "-device",
-                   "pcie-root-port,id=vidshare_rp,bus=pcie.0,chassis=1,slot=1",
-                   "-device", ",".join([HOTPLUG_DEVICE["driver"]] +
-                                       [f"{k}={v}" for k, v in HOTPLUG_DEVICE.items()
-                                        if k != "driver"])]
-    elif args.plan == "adapters":
+    plan = read_plans()[args.plan]
+    append = " ".join(plan["append"] + ([args.append] if args.append else []))
+    if args.plan == "adapters":
         machine, expect = adapters_boot(args.boot)
         append = f"{append} {expect}".strip()
     elif args.qemu:
         machine = shlex.split(args.qemu)
     else:
-        machine = ["-machine", "pc", "-device", "VGA,id=vga"]
-    if args.plan == "nopat":
-        # Without PAT: write-combining comes from an MTRR.
-        append = f"{append} nopat".strip()
+        machine = plan["qemu"] or ["-machine", "pc", "-device", "VGA,id=vga"]
+    device = hotplug_device(machine) if args.plan == "hotplug" else None
     cmd = ["qemu-system-x86_64", *accel, machine[0], machine[1], "-cpu", "max", "-smp", str(args.smp),
            "-m", "1536", "-nic", "none", "-no-reboot", "-display", "none",
            *machine[2:], "-kernel", args.kernel, "-initrd", args.initrd,
@@ -336,7 +365,7 @@ def boot(args, results, attempt=1):
     listener.settimeout(60)
     conn, _ = listener.accept()
     qmp = Qmp(qmp_path)
-    blocks, buf, done, block = {}, b"", False, None
+    blocks, buf, done, block, oracles = {}, b"", False, None, set()
     plugs = {"UNPLUG": 0, "PLUG": 0, "failed": []}
 
     def reply(ok):
@@ -372,6 +401,7 @@ def boot(args, results, attempt=1):
                 name, phys = words[1], int(words[2], 16)
                 want = [int(w, 16) for w in words[3:]]
                 bad = check_mem(qmp, phys, want, min(deadline, time.time() + 60))
+                oracles.add(name)
                 results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad),
                             results.cell_of(name))
                 reply(not bad)
@@ -379,13 +409,14 @@ def boot(args, results, attempt=1):
                 name, w, h = words[1], int(words[2]), int(words[3])
                 bad = check_screen(qmp, args.out, name, w, h, min(deadline, time.time() + 120),
                                    words[4] if len(words) > 4 else None)
+                oracles.add(name)
                 results.add(f"oracle: {name}", "FAIL" if bad else "PASS", "; ".join(bad[:5]),
                             results.cell_of(name))
                 reply(not bad)
             elif words[0] in ("ORACLE-UNPLUG", "ORACLE-PLUG"):
                 what = words[0].split("-")[1]
                 t0 = time.time()
-                bad = hotplug(qmp, what, min(deadline, t0 + 60))
+                bad = hotplug(qmp, device, what, min(deadline, t0 + 60))
                 plugs[what] += 1
                 print(f"host: {what.lower()} {words[1]}: {bad or 'done'} in {time.time() - t0:.1f} s",
                       flush=True)
@@ -424,7 +455,7 @@ def boot(args, results, attempt=1):
                     + (": " + "; ".join(plugs["failed"][:3]) if plugs["failed"] else ""))
     with open(os.path.join(args.out, "blocks.json"), "w") as f:
         json.dump(blocks, f, indent=1)
-    return blocks, text
+    return blocks, text, oracles
 
 
 def kconfig(args, option):
@@ -446,69 +477,116 @@ def kconfig(args, option):
         return any(re.match(rf"{option}=[ym]$", line) for line in f)
 
 
-def judge(args, results, blocks, console):
-    def rc_ok(name, what, verdict=None):
-        """The verdict ("guest: what", or verdict) that block name exited 0."""
-        rc, out = blocks.get(name, (None, ""))
-        results.add(verdict or f"guest: {what}", "PASS" if rc == 0 else "FAIL",
-                    "" if rc == 0 else f"rc={rc}: {out.strip()[-400:]}", results.cell_of(name))
+def ktap_documents(text):
+    """The KTAP documents in text, one a suite as debugfs prints them."""
+    docs = []
+    for line in text.splitlines():
+        if line.startswith("KTAP version"):
+            docs.append([])
+        if docs:
+            docs[-1].append(line)
+    return ["\n".join(d) + "\n" for d in docs]
 
-    if args.plan == "fwfb":
-        for name in ("fwfb_vesafb_holds_the_bar", "fwfb_refused_with_a_message",
-                     "fwfb_taken_over"):
-            rc_ok(name, name.replace("_", " "))
-    else:
-        rc_ok("insmod", "insmod vidshare")
-        rc_ok("info", "vidsharectl info")
+
+def judge(args, results, blocks, console, oracles):
+    """Judge the blocks of the plan's entries (the plans file)."""
+    judged = set()
+
+    def missing(name):
+        return f"block {name} never arrived"
+
+    def rc_ok(name, verdict):
+        """The verdict that block name arrived and exited 0."""
+        judged.add(name)
+        rc, out = blocks.get(name, (None, ""))
+        detail = ("" if rc == 0 else missing(name) if rc is None
+                  else f"rc={rc}: {out.strip()[-400:]}")
+        results.add(verdict, "PASS" if rc == 0 else "FAIL", detail, results.cell_of(name))
+
+    def tap(name, prefix):
+        """Every test of the TAP or KTAP of block name; a FAIL when it never arrived."""
+        judged.add(name)
+        if name not in blocks:
+            results.add(f"{prefix}: parse", "FAIL", missing(name), results.cell_of(name))
+            return
+        kunit_parse(args.ksrc, blocks[name][1], results, prefix, results.cell_of(name))
+
+    def oracle(name):
+        """The host's oracle name was asked for, and the guest's side of it."""
+        if name not in oracles:
+            results.add(f"oracle: {name}", "FAIL", "the guest never asked for it",
+                        results.cell_of(name))
+        rc_ok(f"{name}-guest", f"guest: {name}-guest")
+
+    for e in read_plans()[args.plan]["entries"]:
+        if WHEN[e.when] and not kconfig(args, WHEN[e.when]):
+            continue
+        name = e.block
+        if e.judge == "rc":
+            rc_ok(name, f"guest: {e.verdict}")
+        elif e.judge in ("tap", "tap+rc"):
+            tap(name, e.verdict)
+            if e.judge == "tap+rc":
+                rc_ok(name, f"guest: {e.verdict} exited 0")
+        elif e.judge == "ktap":
+            judged.add(name)
+            docs = ktap_documents(blocks.get(name, (None, ""))[1])
+            if not docs:
+                results.add(f"{e.verdict}: parse", "FAIL",
+                            missing(name) if name not in blocks else "no KTAP")
+            for doc in docs:
+                kunit_parse(args.ksrc, doc, results, e.verdict)
+        elif e.judge == "leaks":
+            judged.add(name)
+            rc, leaks = blocks.get(name, (None, ""))
+            results.add(f"guest: {e.verdict}", "PASS" if rc == 0 and not leaks.strip()
+                        else "FAIL", missing(name) if rc is None else leaks.strip()[:400])
+        elif e.judge == "oracle":
+            oracle(name)
+        elif e.judge == "adapters":
+            judge_adapters(args, results, blocks, oracles, judged, rc_ok, tap, oracle)
+        elif e.judge == "log":
+            judged.add(name)
+            if name not in blocks:
+                results.add(f"guest: {name} arrived", "FAIL", missing(name))
+    # The guest's side of an oracle no entry names (a failed one's).
     for name in blocks:
-        if name.endswith("-guest"):
-            rc_ok(name, name)
+        if name.endswith("-guest") and name not in judged:
+            rc_ok(name, f"guest: {name}")
     dmesg = blocks.get("dmesg", (1, ""))[1]
-    if args.plan == "check" and kconfig(args, "CONFIG_KUNIT"):
-        # Built-in KUnit prints an empty KTAP block at boot; take the one
-        # that vidshare_kunit's load printed.
-        lines = dmesg.splitlines()
-        mod = next((i for i, l in enumerate(lines) if "module: vidshare_kunit" in l), len(lines))
-        heads = [i for i, l in enumerate(lines[:mod]) if re.search(r"^\[[ \d.]+\] KTAP version", l)]
-        kunit_parse(args.ksrc, "\n".join(lines[heads[-1] if heads else mod:]) + "\n",
-                    results, "kunit")
-        rc_ok("rmmod_kunit", "rmmod vidshare_kunit")
-    selftest_blocks = {"check": ("selftests", "input_tests", "holdout", "faults"),
-                       "nopat": ("selftests",)}
-    for block in selftest_blocks.get(args.plan, ()):
-        rc, tap = blocks.get(block, (None, ""))
-        kunit_parse(args.ksrc, tap, results, "selftest")
-    if args.plan == "check":
-        # vidshare_stress prints TAP: one test per operation class, then
-        # the checks of the whole run; it exits non-zero if any failed.
-        for name in ("stress", "stress_unbind"):
-            rc, tap = blocks.get(name, (None, ""))
-            kunit_parse(args.ksrc, tap, results, name)
-            rc_ok(name, f"{name} exited 0")
-        rc_ok("reload", "insmod vidshare again")
-    if args.plan == "adapters":
-        for name, (rc, out) in blocks.items():
-            label, _, what = name.partition(".")
-            if what in ("selftests", "revoke", "input_tests"):
-                kunit_parse(args.ksrc, out, results, f"{label}: {what}", results.cell_of(name))
-            elif what in ("bound_through_ids", "given_back_to_its_driver"):
-                rc_ok(name, what, f"{label}: {what.replace('_', ' ')}")
-            elif what == "found":
-                results.add(f"{label}: found and bound", "FAIL", out.strip()[-400:],
-                            results.cell_of(name))
-    if args.plan == "hotplug":
-        rc, tap = blocks.get("stress_hotplug", (None, ""))
-        kunit_parse(args.ksrc, tap, results, "stress_hotplug")
-        rc_ok("stress_hotplug", "stress_hotplug exited 0")
-    if args.plan in ("check", "hotplug", "adapters", "nopat") and \
-            kconfig(args, "CONFIG_DEBUG_KMEMLEAK"):
-        rc, leaks = blocks.get("kmemleak", (None, ""))
-        results.add("guest: kmemleak finds nothing", "PASS" if rc == 0 and not leaks.strip()
-                    else "FAIL", leaks.strip()[:400])
-    rc_ok("rmmod", "rmmod vidshare")
     splats = [l for l in (console + dmesg).splitlines() if SPLAT.search(l)]
     results.add("guest: no kernel splat", "FAIL" if splats else "PASS",
                 "; ".join(dict.fromkeys(s.strip() for s in splats[:5])))
+
+
+def judge_adapters(args, results, blocks, oracles, judged, rc_ok, tap, oracle):
+    """The blocks LABEL.WHAT of the adapters function, for every adapter
+    LABEL of the boot. Each must have been found, and run its selftests,
+    its oracles and the revoke tests."""
+    for label in BOOTS[args.boot]:
+        if f"{label}.found" in blocks:
+            judged.add(f"{label}.found")
+            results.add(f"{label}: found and bound", "FAIL",
+                        blocks[f"{label}.found"][1].strip()[-400:], results.cell_of(label + "."))
+        tap(f"{label}.selftests", f"{label}: selftests")
+        if ADAPTERS[label][8] == "dispi":
+            oracle(f"{label}.oracle_screen")
+        oracle(f"{label}.oracle_first_words")
+        oracle(f"{label}.oracle_last_word")
+        if f"{label}.oracle_still_its_own_words" not in oracles:
+            results.add(f"oracle: {label}.oracle_still_its_own_words", "FAIL",
+                        "the guest never asked for it", results.cell_of(label + "."))
+        tap(f"{label}.revoke", f"{label}: revoke")
+    # Once a boot, on its first uncached adapter; what binds through
+    # driver_override, where the guest has its driver.
+    for name in blocks:
+        label, _, what = name.partition(".")
+        if name in judged:
+            continue
+        if what == "input_tests":
+            tap(name, f"{label}: {what}")
+        elif what in ("bound_through_ids", "given_back_to_its_driver"):
+            rc_ok(name, f"{label}: {what.replace('_', ' ')}")
 
 
 def self_check(outdir, results):
@@ -571,7 +649,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--self-check", action="store_true",
                     help="only check the harness's own detectors")
-    ap.add_argument("--plan", choices=["check", "hotplug", "adapters", "fwfb", "nopat", "run"])
+    ap.add_argument("--plan", choices=sorted(read_plans()))
     ap.add_argument("--kernel")
     ap.add_argument("--initrd")
     ap.add_argument("--ksrc", help="kernel source tree (for kunit.py)")
@@ -597,8 +675,8 @@ def main():
     if args.self_check:
         self_check(args.out, results)
     else:
-        blocks, console = boot(args, results)
-        judge(args, results, blocks, console)
+        blocks, console, oracles = boot(args, results)
+        judge(args, results, blocks, console, oracles)
     if args.results:
         # One write(2) to a file opened O_APPEND: guests that run at the
         # same time cannot interleave their lines.
