@@ -66,6 +66,24 @@ bar_phys() {
 	sed -n "$((bar + 1))p" "$1/device/resource" | cut -d' ' -f1
 }
 
+# ask NAME REQUEST VIDSHARECTL...: run a vidsharectl command that holds its
+# share until the host has answered REQUEST (vidsharectl's "wait" reads the
+# answer from ttyS1), then unshares; its output and exit code are block
+# NAME-guest.
+ask() {
+	name=$1
+	request=$2
+	shift 2
+	"$@" + wait /dev/ttyS1 + unshare > /tmp/oracle.out 2>&1 &
+	pid=$!
+	say "$request"
+	wait $pid
+	rc=$?
+	say "BEGIN $name-guest"
+	cat /tmp/oracle.out >&3
+	say "END $name-guest $rc"
+}
+
 # oracle_mem NAME [-w] DEV OFFSET WORD...: write WORDs at frame-buffer
 # OFFSET ("last": the last word) of the adapter of class device DEV through
 # a share held open while the host reads guest-physical memory and answers.
@@ -89,14 +107,7 @@ oracle_mem() {
 		cmd="$cmd + write $o $w"
 		o=$((o + 4))
 	done
-	$cmd + wait /dev/ttyS1 + unshare > /tmp/oracle.out 2>&1 &
-	pid=$!
-	say "ORACLE-MEM $name $phys $*"
-	wait $pid
-	rc=$?
-	say "BEGIN $name-guest"
-	cat /tmp/oracle.out >&3
-	say "END $name-guest $rc"
+	ask "$name" "ORACLE-MEM $name $phys $*" $cmd
 }
 
 # oracle_screen NAME DEV WxHxBPP: set the mode of the adapter of class device
@@ -109,15 +120,8 @@ oracle_screen() {
 	w=${3%%x*}
 	h=${3#*x}
 	h=${h%%x*}
-	vidsharectl -d /dev/$(basename "$dev") mode "$3" + pattern --keep + \
-		wait /dev/ttyS1 + unshare > /tmp/oracle.out 2>&1 &
-	pid=$!
-	say "ORACLE-SCREEN $name $w $h $(basename "$(readlink -f "$dev/device")")"
-	wait $pid
-	rc=$?
-	say "BEGIN $name-guest"
-	cat /tmp/oracle.out >&3
-	say "END $name-guest $rc"
+	ask "$name" "ORACLE-SCREEN $name $w $h $(basename "$(readlink -f "$dev/device")")" \
+		vidsharectl -d /dev/$(basename "$dev") mode "$3" + pattern --keep
 }
 
 # dyndbg +p|-p: vidshare's dev_dbg() reasons for refusals on or off. The
