@@ -152,14 +152,12 @@ cat > /tmp/hotplug <<-'EOF'
 	EOF
 chmod +x /tmp/hotplug
 
-# The adapters plan. vidshare.expect= on the command line lists, comma
-# separated, what each emulated adapter must look like:
-#   LABEL:VENDOR:DEVICE:CLASS:BAR:BARLEN:FBSIZE:WC:MODES:BIND
-# ids and class in hex as sysfs shows them (CLASS is base and sub class),
-# BAR the frame-buffer BAR, BARLEN its length, FBSIZE what INFO must report,
-# WC 1 or 0, MODES dispi or none, BIND auto (vidshare's own ids) or
-# override (driver_override, as for an adapter vidshare does not know).
-expect=$(sed -n 's/.*vidshare\.expect=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+# The adapters plan: vidshare.boot=NAME on the command line names the
+# boot, whose adapters /plans lists in its "adapters :boot NAME" line, and
+# what each must look like in its "adapters :adapter LABEL" line.
+boot=$(sed -n 's/.*vidshare\.boot=\([^ ]*\).*/\1/p' /proc/cmdline)
+expect=
+[ -n "$boot" ] && expect=$(sed -n "s/^adapters  *:boot  *$boot  *//p" /plans)
 
 # find_pci VENDOR DEVICE CLASS BAR BARLEN: the PCI function with these ids,
 # this class and a BAR of this length. Matching never depends on the slot.
@@ -195,13 +193,15 @@ words() {
 	printf '0x%02x5eed%02x 0x%02xcafe%02x' "$1" "$1" "$1" "$1"
 }
 
-# entry E: the fields of one vidshare.expect entry in label, vendor, device,
-# class, bar, barlen, fb, wc, modes and bind; what VIDSHARE_EXPECT must say
-# of it in want; its PCI function in pci. False when there is none.
+# entry LABEL: the fields of adapter LABEL's line in /plans in qdev,
+# vendor, device, class, bar, barlen, fb, wc, modes and bind; what
+# VIDSHARE_EXPECT must say of it in want; its PCI function in pci. False
+# when there is none.
 entry() {
-	IFS=: read -r label vendor device class bar barlen fb wc modes bind <<-EOF
-	$1
+	read -r _ _ label qdev vendor device class bar barlen fb wc modes bind <<-EOF
+	$(grep -E "^adapters +:adapter +$1 " /plans)
 	EOF
+	[ "$label" = "$1" ] || { label=$1; pci=; return 1; }
 	want="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes"
 	pci=$(find_pci "$vendor" "$device" "$class" "$bar" "$barlen")
 }

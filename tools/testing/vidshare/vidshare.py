@@ -56,14 +56,19 @@ class Entry:
 
 
 def read_plans(path=PLANS):
-    """The plans file: {plan: {"entries": [Entry], "qemu": [...], "append": [...]}}."""
+    """The plans file: {plan: {"entries": [Entry], "qemu": [...], "append": [...],
+    "adapter": {LABEL: [QEMU-DEVICE, FACT...]}, "boot": {NAME: [LABEL...]}}}."""
     plans = {}
     with open(path) as f:
         for n, line in enumerate(f, 1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             words = shlex.split(line)
-            plan = plans.setdefault(words[0], {"entries": [], "qemu": [], "append": []})
+            plan = plans.setdefault(words[0], {"entries": [], "qemu": [], "append": [],
+                                               "adapter": {}, "boot": {}})
+            if words[1] in (":adapter", ":boot"):
+                plan[words[1][1:]][words[2]] = words[3:]
+                continue
             if words[1].startswith(":"):
                 plan[words[1][1:]] += words[2:]
                 continue
@@ -254,53 +259,14 @@ def check_mem(qmp, phys, words, deadline):
     return [f"guest-physical {phys:#x} holds {' '.join(f'{g:#010x}' for g in got)}"]
 
 
-# The adapters plan: what each QEMU display adapter must look like to
-# vidshare, from QEMU 7.2's sources and measured (Documentation/vidshare/
-# testing.rst). LABEL: (QEMU -device, vendor, device, class, frame-buffer
-# BAR, its length, fb_size, write-combining, mode interface, binding).
-# Sizes differ where ids and class do not tell two adapters apart.
-ADAPTERS = {
-    "VGA": ("VGA,vgamem_mb=512", "1234", "1111", "0300", 0, 512 << 20, 512 << 20, 1,
-            "dispi", "auto"),
-    "secondary-vga": ("secondary-vga,vgamem_mb=32", "1234", "1111", "0380", 0, 32 << 20,
-                      32 << 20, 1, "dispi", "auto"),
-    "bochs-display": ("bochs-display,vgamem=8M", "1234", "1111", "0380", 0, 8 << 20, 8 << 20, 1,
-                      "dispi", "auto"),
-    "qxl": ("qxl", "1b36", "0100", "0380", 0, 64 << 20, 16 << 20, 0, "none", "auto"),
-    "qxl-vga": ("qxl-vga", "1b36", "0100", "0300", 0, 64 << 20, 16 << 20, 0, "none", "auto"),
-    "cirrus-vga": ("cirrus-vga", "1013", "00b8", "0300", 0, 32 << 20, 4 << 20, 1, "none", "auto"),
-    "vmware-svga": ("vmware-svga", "15ad", "0405", "0300", 1, 16 << 20, 16 << 20, 1, "none",
-                    "auto"),
-    "ati-vga": ("ati-vga", "1002", "5046", "0300", 0, 16 << 20, 16 << 20, 1, "none", "auto"),
-    "ati-vga-rv100": ("ati-vga,model=rv100", "1002", "5159", "0300", 0, 16 << 20, 16 << 20, 1,
-                      "none", "auto"),
-    # virtio_pci would drive it as a GPU: vidshare takes it only when asked.
-    "virtio-vga": ("virtio-vga", "1af4", "1050", "0300", 0, 8 << 20, 8 << 20, 1, "dispi",
-                   "override"),
-}
-# The boots of the adapters plan: the std VGA family with qxl, and the
-# VGA-class adapters (qxl-vga must be the first display).
-BOOTS = {
-    "multi-std": ["VGA", "secondary-vga", "bochs-display", "qxl"],
-    "multi-vga": ["qxl-vga", "cirrus-vga", "vmware-svga", "ati-vga", "ati-vga-rv100",
-                  "virtio-vga"],
-}
-
-
-def adapters_boot(name):
-    """QEMU arguments and vidshare.expect= for a boot of the adapters plan.
-
-    q35, not pc: adapters with an interrupt pin make the kernel evaluate the
-    ACPI _PRT, which on pc is a loop that takes the debug kernel long
-    enough under TCG to look like an RCU stall.
-    """
-    qemu, expect = ["-machine", "q35", "-vga", "none"], []
-    for label in BOOTS[name]:
-        dev, *facts = ADAPTERS[label]
-        qemu += ["-device", f"{dev},id={label}"]
-        expect.append(":".join([label] + [f"{f:#x}" if isinstance(f, int) and f > 9 else str(f)
-                                          for f in facts]))
-    return qemu, "vidshare.expect=" + ",".join(expect)
+def adapters_boot(plan, name):
+    """QEMU arguments and kernel command line of a boot of the adapters plan:
+    the plan's machine with the boot's adapters (see the plans file), and
+    vidshare.boot=NAME, which tells the guest which adapters to expect."""
+    qemu = list(plan["qemu"])
+    for label in plan["boot"][name]:
+        qemu += ["-device", f"{plan['adapter'][label][0]},id={label}"]
+    return qemu, f"vidshare.boot={name}"
 
 
 def hotplug_device(machine):
@@ -341,7 +307,7 @@ def boot(args, results, attempt=1):
     plan = read_plans()[args.plan]
     append = " ".join(plan["append"] + ([args.append] if args.append else []))
     if args.plan == "adapters":
-        machine, expect = adapters_boot(args.boot)
+        machine, expect = adapters_boot(plan, args.boot)
         append = f"{append} {expect}".strip()
     elif args.qemu:
         machine = shlex.split(args.qemu)
@@ -563,13 +529,15 @@ def judge_adapters(args, results, blocks, oracles, judged, rc_ok, tap, oracle):
     """The blocks LABEL.WHAT of the adapters function, for every adapter
     LABEL of the boot. Each must have been found, and run its selftests,
     its oracles and the revoke tests."""
-    for label in BOOTS[args.boot]:
+    adapters = read_plans()["adapters"]
+    for label in adapters["boot"][args.boot]:
         if f"{label}.found" in blocks:
             judged.add(f"{label}.found")
             results.add(f"{label}: found and bound", "FAIL",
                         blocks[f"{label}.found"][1].strip()[-400:], results.cell_of(label + "."))
         tap(f"{label}.selftests", f"{label}: selftests")
-        if ADAPTERS[label][8] == "dispi":
+        # QEMU-DEVICE VENDOR DEVICE CLASS BAR BARLEN FBSIZE WC MODES BIND
+        if adapters["adapter"][label][8] == "dispi":
             oracle(f"{label}.oracle_screen")
         oracle(f"{label}.oracle_first_words")
         oracle(f"{label}.oracle_last_word")
@@ -665,7 +633,8 @@ def main():
                     help="machine and device arguments for QEMU, instead of the plan's")
     ap.add_argument("--append", default="", help="more for the kernel command line")
     ap.add_argument("--smp", type=int, default=2, help="virtual CPUs (default 2)")
-    ap.add_argument("--boot", choices=sorted(BOOTS), default="multi-std",
+    ap.add_argument("--boot", choices=sorted(read_plans()["adapters"]["boot"]),
+                    default="multi-std",
                     help="the adapters plan's boot: which adapters")
     ap.add_argument("--stress", default="",
                     help="more vidshare_stress options for every stress run in the guest")
