@@ -885,7 +885,7 @@ static void unmap_done(struct __test_metadata *_metadata, void *fx, void *stp, i
 		err = unmap_run(fx, stp);
 		EXPECT_EQ(0, err) OP_LOG("fails again without injection: %s", strerror(err));
 	}
-	EXPECT_EQ(-ENOENT, debugfs_row(self->node, start, &row));
+	EXPECT_EQ(-ESRCH, debugfs_row(self->node, start, &row));
 	EXPECT_EQ(-ESRCH, find_vma(start, &v));
 	EXPECT_EQ(ENOMEM, mincore_errno(start));
 	EXPECT_EQ(ENOENT, vs_unshare(self->fd, st->s.virtual_addr));

@@ -236,7 +236,10 @@ void match_row(const struct share_row *r, void *arg);
 /* Live shares of @pid (0: any process) in the debugfs list, or -errno. */
 int debugfs_count(const char *dev, int pid);
 
-/* The debugfs row of the share starting at @start in this process: 0, -ESRCH or -errno. */
+/*
+ * The debugfs row of the share starting at @start in this process: 0;
+ * -ESRCH when the list has no such row; -errno when there is no list.
+ */
 int debugfs_row(const char *dev, uint64_t start, struct share_row *row);
 
 /* Does @text hold @phys written in hex (any case, any zero padding) or decimal? */
