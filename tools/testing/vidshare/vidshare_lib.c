@@ -394,6 +394,9 @@ int pat_overlapping(uint64_t start, uint64_t end, struct pat_ent *e, int max)
 	r = read_file(PAT_MEMTYPE_LIST, procbuf, sizeof(procbuf));
 	if (r < 0)
 		return r;
+	/* A list that fills the buffer may go on: never judge half of it. */
+	if (r >= (ssize_t)sizeof(procbuf) - 1)
+		return -E2BIG;
 	for (line = strtok_r(procbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* the list shows [start, end) */
 		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %31s", &s, &stop, t) != 3)

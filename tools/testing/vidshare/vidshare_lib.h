@@ -172,7 +172,8 @@ struct pat_ent {
 
 /*
  * The entries of x86 PAT's memtype list that overlap [start, end): at most
- * @max of them in @e, their number as the result, or -errno.
+ * @max of them in @e, their number as the result, or -errno (-E2BIG when
+ * the list does not fit in procbuf).
  */
 int pat_overlapping(uint64_t start, uint64_t end, struct pat_ent *e, int max);
 

@@ -2102,7 +2102,8 @@ static bool final_share(void)
  * entry allowed in its BARs is vidshare's ioremap() of a whole register
  * BAR (uncached-minus). A share's own entry, or one an unbind left
  * behind, is an entry too many. Returns those entries, the first in
- * @first, and in *@fb the reservations found; -1 if PAT's list is unknown.
+ * @first, and in *@fb the reservations found; -1 if PAT's list is unknown,
+ * and one entry too many if it is too long to read whole.
  */
 static int pat_check(char *first, size_t size, int *fb)
 {
@@ -2114,9 +2115,14 @@ static int pat_check(char *first, size_t size, int *fb)
 	*fb = 0;
 	if (nbars > MAX_BARS)
 		nbars = MAX_BARS;
+	/* A list too long to read whole fails the check rather than pass half. */
+	if (ne == -E2BIG || ne > (int)ARRAY_SIZE(e)) {
+		snprintf(first, size, "%s is too long to read whole", PAT_MEMTYPE_LIST);
+		return 1;
+	}
 	if (ne < 0)
 		return -1;
-	for (j = 0; j < ne && j < (int)ARRAY_SIZE(e); j++) {
+	for (j = 0; j < ne; j++) {
 		for (i = 0; i < nbars; i++)
 			if (e[j].start < st->bars[i].end && e[j].end > st->bars[i].start)
 				break;
