@@ -1270,7 +1270,7 @@ static void env_open(struct __test_metadata *_metadata, const char *node)
 }
 
 /*
- * The reference mapping of the whole frame buffer (check_data(_metadata)), with a
+ * The reference mapping of the whole frame buffer (check_data()), with a
  * guard page either side, so that no share of a test lands right next to
  * it: the address just past a share must never be the reference's start.
  */
@@ -2116,7 +2116,7 @@ TEST_F_TIMEOUT(input, unknown_ioctl_commands, 300)
 
 /*
  * What mmap(2) of the device must give for @off and @len (MAP_SHARED, R/W);
- * mmap_case(_metadata) turns MMAP_UNCACHED into MMAP_UNCACHED_WC where it applies.
+ * mmap_case() turns MMAP_UNCACHED into MMAP_UNCACHED_WC where it applies.
  */
 static int mmap_cond(uint64_t off, uint64_t len)
 {
@@ -2682,7 +2682,7 @@ TEST_F_TIMEOUT(input, open_modes_limits_and_process_state, 90)
 /*
  * Point every request at the register BAR and just past the frame buffer.
  * Each mapping that does get made anywhere in this program is checked to
- * show the frame-buffer bytes it should at both ends (check_data(_metadata)), and
+ * show the frame-buffer bytes it should at both ends (check_data()), and
  * to leave PAT's memtype list alone; here the offsets of the register BAR
  * itself.
  */

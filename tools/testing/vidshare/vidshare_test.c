@@ -2985,8 +2985,6 @@ TEST_F_TIMEOUT(revoke, revoke_racing_unmaps_leaves_pat_bookkeeping_intact, 120)
 	ksft_print_msg("%d unbinds and binds\n", binds);
 }
 
-#define PCI_BARS 6
-
 /*
  * The regions inside the BARs of the adapter at PCI address @bdf that name
  * vidshare in /proc/iomem and /proc/ioports (other adapters may be bound
