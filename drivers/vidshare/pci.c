@@ -19,6 +19,7 @@
 #include "vidshare.h"
 
 #define VIDSHARE_MAX_SHARES_LIMIT	1048576
+#define VIDSHARE_HOLDER_LEN		32
 
 unsigned int vidshare_max_shares = 256;
 EXPORT_SYMBOL_IF_KUNIT(vidshare_max_shares);
@@ -50,6 +51,62 @@ module_param(takeover, bool, 0644);
 MODULE_PARM_DESC(takeover,
 		 "Take the frame buffer over from a firmware framebuffer (vesafb, efifb, simplefb, simpledrm) that holds it, as DRM drivers do (default: refuse to bind)");
 
+static struct pci_driver vidshare_pci_driver;
+
+/* The name of the first busy region the walk finds, into @arg. */
+static int vidshare_busy_name(struct resource *res, void *arg)
+{
+	strscpy(arg, res->name ?: "an unnamed region", VIDSHARE_HOLDER_LEN);
+	return 1;
+}
+
+/*
+ * Probe found frame-buffer BAR @bar busy: say who holds it, a firmware
+ * framebuffer (vesafb, efifb, simpledrm...) that is no PCI driver, and how
+ * to take it over.
+ */
+static void vidshare_report_busy(struct pci_dev *pdev, int bar)
+{
+	const struct vidshare_adapter *adapter =
+		vidshare_adapter_find(pdev->vendor, pdev->device, pdev->class);
+	char holder[VIDSHARE_HOLDER_LEN];
+
+	if (walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM | IORESOURCE_BUSY,
+				pci_resource_start(pdev, bar), pci_resource_end(pdev, bar),
+				holder, vidshare_busy_name) <= 0)
+		strscpy(holder, "another driver", sizeof(holder));
+	pci_err(pdev, "%s: BAR%d is held by %s, probably a firmware framebuffer: \"modprobe vidshare takeover=1\" takes it over, or boot without it\n",
+		adapter->name, bar, holder);
+}
+
+/*
+ * At load: one line for each adapter of vidshare's id table that another
+ * PCI driver holds, naming it and the command that moves the adapter
+ * (driver_override, unbind, bind). The adapters vidshare probed and could
+ * not take said why when their probe failed.
+ */
+static void vidshare_report_held(void)
+{
+	char holder[VIDSHARE_HOLDER_LEN];
+	struct pci_dev *pdev = NULL;
+	struct device_driver *drv;
+
+	for_each_pci_dev(pdev) {
+		if (!pci_match_id(vidshare_pci_ids, pdev))
+			continue;
+		device_lock(&pdev->dev);
+		drv = pdev->dev.driver;
+		if (drv)
+			strscpy(holder, drv->name, sizeof(holder));
+		device_unlock(&pdev->dev);
+		if (drv && drv != &vidshare_pci_driver.driver)
+			pci_info(pdev, "%s is held by %s: \"vidsharectl claim %s\" moves it to vidshare\n",
+				 vidshare_adapter_find(pdev->vendor, pdev->device,
+						       pdev->class)->name,
+				 holder, pci_name(pdev));
+	}
+}
+
 /*
  * Claim the frame-buffer BAR. A firmware framebuffer may hold it: refuse,
  * unless takeover=1 says to remove it through the aperture helpers first.
@@ -70,9 +127,7 @@ static int vidshare_claim_fb(struct pci_dev *pdev, int bar)
 	else if (ret && ret != -EBUSY)
 		dev_err(&pdev->dev, "cannot claim BAR%d: %d\n", bar, ret);
 	else if (ret)
-		dev_err(&pdev->dev,
-			"BAR%d is in use by another driver, probably a firmware framebuffer (vesafb, efifb, simplefb): load vidshare with takeover=1 to take it over, or boot without it\n",
-			bar);
+		vidshare_report_busy(pdev, bar);
 	return ret;
 }
 
@@ -243,6 +298,7 @@ static int __init vidshare_init(void)
 	if (ret)
 		goto err_cdev;
 	vidshare_add_ids();
+	vidshare_report_held();
 	return 0;
 
 err_cdev:
