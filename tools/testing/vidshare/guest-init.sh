@@ -338,6 +338,24 @@ kunit_results() {
 	[ $found = 1 ]
 }
 
+# held_reported: each display adapter another PCI driver holds is named,
+# with that driver and the command that moves it, in what vidshare logged
+# when it loaded.
+held_reported() {
+	n=0
+	for d in /sys/bus/pci/devices/*; do
+		case $(cat "$d/class") in 0x03*) ;; *) continue ;; esac
+		[ -e "$d/driver" ] || continue
+		drv=$(basename "$(readlink "$d/driver")")
+		[ "$drv" = vidshare ] && continue
+		pci=${d##*/}
+		dmesg | grep -F "$pci: " | grep -F "is held by $drv: \"vidsharectl claim $pci\"" ||
+			{ echo "no line names $drv holding $pci"; return 1; }
+		n=$((n + 1))
+	done
+	echo "$n adapters held by other drivers, each named"
+}
+
 # The plan's entries, in order: PLAN BLOCK WHEN JUDGE VERDICT COMMAND...
 # in shell words (see /plans). COMMAND is expanded when its turn comes.
 while read -r p rest <&4; do
