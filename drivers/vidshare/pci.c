@@ -320,3 +320,4 @@ module_exit(vidshare_exit);
 
 MODULE_DESCRIPTION("Share a display adapter's frame buffer with a process");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VIDSHARE_VERSION);

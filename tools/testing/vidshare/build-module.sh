@@ -7,9 +7,10 @@
 # kernel.sh build), into OUTDIR.
 #
 # Out-of-tree kbuild writes its objects next to the sources, so the sources
-# (Kbuild, drivers/vidshare, include/uapi) are copied to OUTDIR/src first and
-# built there: builds for several kernels can run from one tree, at the same
-# time, and leave the tree alone. MAKE-ARGS go to make, e.g. LLVM=1 (added
+# (Kbuild, drivers/vidshare, include/uapi, and dkms.conf, which holds the
+# version) are copied to OUTDIR/src first and built there: builds for
+# several kernels can run from one tree, at the same time, and leave the
+# tree alone. MAKE-ARGS go to make, e.g. LLVM=1 (added
 # by itself for a kernel built by clang unless MAKE-ARGS set LLVM or CC).
 # A build directory with a .vidshare-chroot file (Debian unstable's and
 # experimental's headers, a kernel built from unstable's source) is built in
@@ -38,7 +39,7 @@ log=$out/build.log
 src=$out/src
 rm -rf "$src" "$out"/*.ko
 mkdir -p "$src/drivers/vidshare" "$src/include/uapi/linux"
-cp "$top/Kbuild" "$src/"
+cp "$top/Kbuild" "$top/dkms.conf" "$src/"
 cp "$top/drivers/vidshare/Kbuild" "$top"/drivers/vidshare/*.[ch] "$src/drivers/vidshare/"
 rm -f "$src"/drivers/vidshare/*.mod.c
 cp "$top"/include/uapi/linux/*.h "$src/include/uapi/linux/"
