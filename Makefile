@@ -4,10 +4,14 @@
 # make run        boot QEMU, share the frame buffer, draw, screenshot, unshare
 # make check      the whole test suite in QEMU on a debug kernel
 # make tools      vidsharectl
+# make install    the module (modules_install), vidsharectl with its man
+#                 pages, completion and the uAPI header, and the udev rule,
+#                 under DESTDIR and PREFIX (default /usr/local)
 # make htmldocs   Documentation/vidshare as HTML in build/htmldocs, with
 #                 Sphinx, warning-free (KSRC=... names the kernel source)
 # make clean      everything the targets above made
 KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
 
 # The kernel source whose Sphinx extensions and kernel-doc htmldocs uses:
 # KSRC=..., else the linux-source-6.12 that make run and make check unpack
@@ -29,6 +33,24 @@ modules_install:
 
 tools:
 	$(MAKE) -C tools/vidshare
+
+# kbuild runs in KDIR and tools/vidshare's make in its directory: DESTDIR
+# goes to both as an absolute path. The module goes to
+# /lib/modules/RELEASE/updates (extra on older kernels, 6.1 among them);
+# Debian's headers have no System.map, so kbuild skips depmod, which runs
+# here instead when installing into the running system (no DESTDIR). The
+# udev rule goes to PREFIX/lib/udev/rules.d: udev reads /usr/lib and
+# /usr/local/lib both.
+install_destdir = $(if $(DESTDIR),$(abspath $(DESTDIR)))
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(install_destdir)) \
+		modules_install
+	$(MAKE) -C tools/vidshare install DESTDIR=$(install_destdir) PREFIX=$(PREFIX)
+	install -D -m 644 tools/vidshare/udev/60-vidshare.rules \
+		$(install_destdir)$(PREFIX)/lib/udev/rules.d/60-vidshare.rules
+ifeq ($(DESTDIR),)
+	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+endif
 
 run:
 	tools/testing/vidshare/vidshare-test run
@@ -69,4 +91,4 @@ else
 	rm -f Module.symvers modules.order
 endif
 
-.PHONY: all modules modules_install tools run check htmldocs clean
+.PHONY: all modules modules_install tools install run check htmldocs clean
