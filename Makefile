@@ -7,11 +7,16 @@
 # make install    the module (modules_install), vidsharectl with its man
 #                 pages, completion and the uAPI header, and the udev rule,
 #                 under DESTDIR and PREFIX (default /usr/local)
+# make deb        the Debian packages vidshare-dkms and vidshare-tools in
+#                 build/deb, with dpkg-buildpackage, checked by lintian
 # make htmldocs   Documentation/vidshare as HTML in build/htmldocs, with
 #                 Sphinx, warning-free (KSRC=... names the kernel source)
 # make clean      everything the targets above made
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
+
+# The project's version: PACKAGE_VERSION in dkms.conf, its one literal.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 
 # The kernel source whose Sphinx extensions and kernel-doc htmldocs uses:
 # KSRC=..., else the linux-source-6.12 that make run and make check unpack
@@ -52,6 +57,34 @@ ifeq ($(DESTDIR),)
 	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
 endif
 
+# dpkg-buildpackage builds in a copy of the tree, build/deb/vidshare-VERSION,
+# so that the tree stays clean: the files git knows (committed or not,
+# ignored ones left out), or without git the whole tree but build/. The
+# packages, the .changes, build.log and lintian.log land in build/deb/.
+# lintian's errors fail the target; its warnings are in lintian.log.
+DEB_SRC := build/deb/vidshare-$(VERSION)
+deb:
+	@for t in dpkg-buildpackage lintian; do command -v $$t >/dev/null || { \
+		echo "deb: $$t is missing (dpkg-dev, lintian: tools/testing/vidshare/deps.sh" \
+			"installs them)" >&2; exit 1; }; done
+	rm -rf build/deb
+	mkdir -p $(DEB_SRC)
+	if [ -e .git ]; then \
+		git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar -c --null -T - | tar -x -C $(DEB_SRC); \
+	else \
+		tar -c --exclude=./build --exclude-vcs . | tar -x -C $(DEB_SRC); \
+	fi
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || { \
+		tail -40 ../build.log; echo "deb: dpkg-buildpackage failed, see build/deb/build.log" >&2; \
+		exit 1; }
+	rm -rf $(DEB_SRC)
+	ls -l build/deb/*.deb
+	lintian --display-info build/deb/vidshare_$(VERSION)_*.changes > build/deb/lintian.log 2>&1; \
+		rc=$$?; cat build/deb/lintian.log; \
+		if [ $$rc != 0 ]; then echo "deb: lintian found errors (exit $$rc)" >&2; exit 1; fi
+
 run:
 	tools/testing/vidshare/vidshare-test run
 
@@ -91,4 +124,4 @@ else
 	rm -f Module.symvers modules.order
 endif
 
-.PHONY: all modules modules_install tools install run check htmldocs clean
+.PHONY: all modules modules_install tools install deb run check htmldocs clean
