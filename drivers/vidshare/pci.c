@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/string.h>
 
 #include "compat.h"
@@ -53,30 +54,44 @@ MODULE_PARM_DESC(takeover,
 
 static struct pci_driver vidshare_pci_driver;
 
-/* The name of the first busy region the walk finds, into @arg. */
-static int vidshare_busy_name(struct resource *res, void *arg)
+/* A platform device with a driver and memory resources over @data's range. */
+static int vidshare_fw_holder(struct device *dev, const void *data)
 {
-	strscpy(arg, res->name ?: "an unnamed region", VIDSHARE_HOLDER_LEN);
-	return 1;
+	const struct resource *bar = data;
+	struct platform_device *pdev = to_platform_device(dev);
+	struct resource *res;
+	unsigned int i;
+
+	if (!READ_ONCE(dev->driver))
+		return 0;
+	for (i = 0; (res = platform_get_resource(pdev, IORESOURCE_MEM, i)); i++)
+		if (resource_overlaps(res, bar))
+			return 1;
+	return 0;
 }
 
 /*
- * Probe found frame-buffer BAR @bar busy: say who holds it, a firmware
- * framebuffer (vesafb, efifb, simpledrm...) that is no PCI driver, and how
- * to take it over.
+ * Probe found frame-buffer BAR @bar busy: say who holds it, and how to take
+ * it over. A firmware framebuffer holds it, as a driver bound to the
+ * platform device the kernel made for it (sysfb: vesa-framebuffer,
+ * efi-framebuffer, simple-framebuffer), which is no PCI driver.
  */
 static void vidshare_report_busy(struct pci_dev *pdev, int bar)
 {
 	const struct vidshare_adapter *adapter =
 		vidshare_adapter_find(pdev->vendor, pdev->device, pdev->class);
-	char holder[VIDSHARE_HOLDER_LEN];
+	struct device *fw;
 
-	if (walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM | IORESOURCE_BUSY,
-				pci_resource_start(pdev, bar), pci_resource_end(pdev, bar),
-				holder, vidshare_busy_name) <= 0)
-		strscpy(holder, "another driver", sizeof(holder));
-	pci_err(pdev, "%s: BAR%d is held by %s, probably a firmware framebuffer: \"modprobe vidshare takeover=1\" takes it over, or boot without it\n",
-		adapter->name, bar, holder);
+	fw = bus_find_device(&platform_bus_type, NULL, &pdev->resource[bar],
+			     vidshare_fw_holder);
+	if (fw) {
+		pci_err(pdev, "%s: BAR%d is held by %s (%s), a firmware framebuffer: \"modprobe vidshare takeover=1\" takes it over, or boot without it\n",
+			adapter->name, bar, dev_driver_string(fw), dev_name(fw));
+		put_device(fw);
+	} else {
+		pci_err(pdev, "%s: BAR%d is held by another driver, probably a firmware framebuffer: \"modprobe vidshare takeover=1\" takes it over, or boot without it\n",
+			adapter->name, bar);
+	}
 }
 
 /*
