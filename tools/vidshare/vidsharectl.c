@@ -25,6 +25,11 @@
 
 #include <linux/vidshare.h>
 
+/* The project's version, from dkms.conf (tools/vidshare/Makefile). */
+#ifndef VIDSHARE_VERSION
+#define VIDSHARE_VERSION "unknown"
+#endif
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Exit status, see usage(). */
@@ -694,7 +699,7 @@ static void usage(void)
 	       "  -r, --read-only      open the device read-only (then only --readonly shares)\n"
 	       "      --json           print one JSON object on one line per command, errors too\n"
 	       "  -h, --help           print this help\n"
-	       "      --version        print the vidshare API version\n"
+	       "      --version        print the version of vidshare and of its API\n"
 	       "\n"
 	       "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(cmd_table); i++)
@@ -882,7 +887,8 @@ int main(int argc, char **argv)
 			usage();
 			return RC_OK;
 		case 'V':
-			printf("vidsharectl %d\n", VIDSHARE_API_VERSION);
+			printf("vidsharectl %s\nvidshare API version %d\n", VIDSHARE_VERSION,
+			       VIDSHARE_API_VERSION);
 			return RC_OK;
 		case ':':
 			return usage_err(NULL, "option '%s' needs an argument", argv[optind - 1]);
