@@ -7,11 +7,14 @@
  * Windows), reads, writes and draws through them, and gets or sets the
  * adapter's mode. Commands chained with a lone '+' run in order in this one
  * process, so the shares one command makes stay alive for the next ones.
+ * Lists the display adapters.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +46,14 @@ typedef __u16 __attribute__((aligned(1))) u16_un;
 
 static int dev_fd = -1;
 static bool json;
+
+/* What to open: a device node, or the node of the adapter at a PCI address. */
+static const char *dev_path;
+static const char *slot;
+static bool dev_read_only;
+
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+#define BDF_LEN		24	/* "DDDDDDDD:BB:DD.F" and its NUL, with room */
 
 /* A live share made by this process; the newest one is the current share. */
 struct share {
@@ -228,6 +241,222 @@ report(const char *cmd, int err, const char *fmt, ...)
 	return RC_FAIL;
 }
 
+/*
+ * sysfs: the PCI functions of display adapters (class 0x03xxxx), which
+ * driver holds each, and the vidshare device of those vidshare holds.
+ */
+struct adapter {
+	char bdf[BDF_LEN];	/* PCI address, as sysfs names it */
+	unsigned int vendor, device, class;
+	bool boot_vga;		/* the adapter the firmware booted on */
+	char driver[64];	/* the driver that holds it, "" for none */
+	char node[32];		/* "vidshare0" if vidshare holds it, else "" */
+	char model[256];
+};
+
+/* Copy @src into @dst of @size bytes, cut to fit. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The first line of file @path, without its newline, in @buf; 0 or -errno. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	buf[0] = '\0';
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f) && ferror(f))
+		err = errno ? -errno : -EIO;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return err;
+}
+
+/* The path of file @name of PCI function @bdf, in @path. */
+static char *pci_file(char *path, size_t size, const char *bdf, const char *name)
+{
+	snprintf(path, size, PCI_DEVICES "/%s/%s", bdf, name);
+	return path;
+}
+
+/* The last component of where symlink @path points, in @buf; "" if no link. */
+static void link_name(const char *path, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	copy_str(buf, size, base ? base + 1 : target);
+}
+
+/* The vidshareN of PCI function @bdf in @buf, "" if vidshare has none. */
+static void vidshare_node(const char *bdf, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	buf[0] = '\0';
+	d = opendir(pci_file(path, sizeof(path), bdf, "vidshare"));
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!strncmp(e->d_name, "vidshare", 8)) {
+			copy_str(buf, size, e->d_name);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+/* "XXXX  Name" of the PCI ids database: the id, and the name in @name. */
+static bool ids_line(char *s, unsigned int *id, char **name)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	if (s[4] != ' ' || s[5] != ' ')
+		return false;
+	s[4] = '\0';
+	*id = strtoul(s, NULL, 16);
+	*name = s + 6;
+	(*name)[strcspn(*name, "\n")] = '\0';
+	return true;
+}
+
+/*
+ * "Vendor Device" from the PCI ids database (pci.ids of the pci.ids or
+ * hwdata package) in @buf: its vendor lines "XXXX  Name", each followed by
+ * its device lines "<TAB>XXXX  Name". False when it is not installed or
+ * does not know the vendor.
+ */
+static bool pci_ids_name(unsigned int vendor, unsigned int device, char *buf, size_t size)
+{
+	static const char *const paths[] = {
+		"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids",
+	};
+	char line[512], vname[256] = "", *name;
+	FILE *f = NULL;
+	unsigned int id;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(paths) && !f; i++)
+		f = fopen(paths[i], "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		/* The device classes ("C 03  Display controller") end the list. */
+		if (line[0] == 'C' && line[1] == ' ')
+			break;
+		if (line[0] != '\t') {
+			if (*vname)
+				break;
+			if (ids_line(line, &id, &name) && id == vendor)
+				copy_str(vname, sizeof(vname), name);
+		} else if (*vname && line[1] != '\t' && ids_line(line + 1, &id, &name) &&
+			   id == device) {
+			snprintf(buf, size, "%s %s", vname, name);
+			fclose(f);
+			return true;
+		}
+	}
+	fclose(f);
+	if (*vname)
+		snprintf(buf, size, "%s Device %04x", vname, device);
+	return *vname;
+}
+
+/*
+ * The model of @a: what vidshare took it for if it holds it, else its name
+ * in the PCI ids database, else its ids.
+ */
+static void model_name(struct adapter *a)
+{
+	char path[PATH_MAX];
+
+	if (a->node[0]) {
+		snprintf(path, sizeof(path), "/sys/class/vidshare/%s/adapter", a->node);
+		if (!read_line(path, a->model, sizeof(a->model)) && a->model[0])
+			return;
+	}
+	if (!pci_ids_name(a->vendor, a->device, a->model, sizeof(a->model)))
+		snprintf(a->model, sizeof(a->model), "%04x:%04x", a->vendor, a->device);
+}
+
+/* A hex number from sysfs file @name of PCI function @bdf; 0 if unreadable. */
+static unsigned int pci_hex(const char *bdf, const char *name)
+{
+	char path[PATH_MAX], buf[32];
+
+	if (read_line(pci_file(path, sizeof(path), bdf, name), buf, sizeof(buf)))
+		return 0;
+	return strtoul(buf, NULL, 16);
+}
+
+/* @a, for PCI function @bdf; 0, or -ENOENT if there is no such function. */
+static int adapter_read(const char *bdf, struct adapter *a)
+{
+	char path[PATH_MAX], buf[8];
+
+	memset(a, 0, sizeof(*a));
+	if (access(pci_file(path, sizeof(path), bdf, "class"), F_OK))
+		return -ENOENT;
+	copy_str(a->bdf, sizeof(a->bdf), bdf);
+	a->class = pci_hex(bdf, "class");
+	a->vendor = pci_hex(bdf, "vendor");
+	a->device = pci_hex(bdf, "device");
+	a->boot_vga = !read_line(pci_file(path, sizeof(path), bdf, "boot_vga"), buf,
+				 sizeof(buf)) && buf[0] == '1';
+	link_name(pci_file(path, sizeof(path), bdf, "driver"), a->driver, sizeof(a->driver));
+	if (!strcmp(a->driver, "vidshare"))
+		vidshare_node(bdf, a->node, sizeof(a->node));
+	model_name(a);
+	return 0;
+}
+
+static bool is_display(const struct adapter *a)
+{
+	return a->class >> 16 == 0x03;
+}
+
+/*
+ * A PCI address, [DOMAIN:]BUS:DEV.FN in hex (domain 0 when left out), as
+ * sysfs names it, in @out; -1 if @s is none.
+ */
+static int parse_bdf(const char *s, char *out, size_t size)
+{
+	unsigned int dom = 0, bus, dev, fn;
+	int n = -1;
+
+	if (!isxdigit((unsigned char)*s) ||
+	    strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return -1;
+	if (sscanf(s, "%8x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) != 4 || s[n]) {
+		dom = 0;
+		n = -1;
+		if (sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) != 3 || s[n])
+			return -1;
+	}
+	if (dev > 0x1f || fn > 7)
+		return -1;
+	snprintf(out, size, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
 /* Options of commands; the share flags are their own bits. */
 #define OPT_READONLY	VIDSHARE_SHARE_READONLY
 #define OPT_FIXED	VIDSHARE_SHARE_FIXED
@@ -257,6 +486,7 @@ struct cmd_desc {
 	int (*run)(struct cmd *c);
 	const char *args;
 	const char *help;
+	bool no_device;		/* runs without opening the device */
 };
 
 #define ARITY(n)	(1U << (n))
@@ -267,6 +497,7 @@ struct cmd {
 	unsigned long long num[3];	/* numeric arguments, by position */
 	struct vidshare_mode mode;	/* 'm' argument */
 	const char *file;		/* 'f' argument */
+	char bdf[BDF_LEN];		/* 'p' argument */
 	unsigned int opts;		/* OPT_* given */
 	unsigned long long addr;	/* ADDR of --fixed or --hint */
 };
@@ -408,6 +639,31 @@ static void draw_pattern(char *fb, const struct vidshare_mode *m)
 	}
 }
 
+/*
+ * The PCI address and the model of the adapter of the open device, from
+ * sysfs (/sys/dev/char/MAJOR:MINOR is its class device); "unknown" where
+ * sysfs does not tell.
+ */
+static void dev_adapter(char *bdf, size_t bsize, char *model, size_t msize)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(bdf, bsize, "unknown");
+	snprintf(model, msize, "unknown");
+	if (fstat(dev_fd, &st) || !S_ISCHR(st.st_mode))
+		return;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	link_name(path, bdf, bsize);
+	if (!*bdf)
+		snprintf(bdf, bsize, "unknown");
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/adapter",
+		 major(st.st_rdev), minor(st.st_rdev));
+	if (read_line(path, model, msize) || !*model)
+		snprintf(model, msize, "unknown");
+}
+
 static int cmd_info(struct cmd *c)
 {
 	static const struct {
@@ -418,13 +674,17 @@ static int cmd_info(struct cmd *c)
 		{ VIDSHARE_INFO_REVOKED, "revoked" },
 	};
 	struct vidshare_info in = { 0 };
+	char bdf[BDF_LEN], model[256];
 	const char *sep = "";
 	size_t i;
 
 	if (xioctl(c, OP_INFO, VIDSHARE_IOC_INFO, &in))
 		return RC_FAIL;
+	dev_adapter(bdf, sizeof(bdf), model, sizeof(model));
 	out_begin(c->desc->name);
 	out_num(F_DEC, "api_version", in.api_version);
+	out_str("pci", bdf);
+	out_str("model", model);
 	if (json)
 		printf(",\"flags\":%u,\"flag_names\":[", in.flags);
 	else
@@ -653,41 +913,106 @@ static int cmd_sleep(struct cmd *c)
 	return RC_OK;
 }
 
+/* One adapter of list: a line of its table, or an object of its array. */
+static void out_adapter(const struct adapter *a, bool first)
+{
+	char node[40];
+
+	snprintf(node, sizeof(node), "/dev/%s", a->node);
+	if (!json) {
+		printf("%-12s  %04x:%04x  %-12s  %-14s  %s\n", a->bdf, a->vendor, a->device,
+		       *a->driver ? a->driver : "none", *a->node ? node : "-", a->model);
+		return;
+	}
+	printf("%s{\"pci\":", first ? "" : ",");
+	json_str(a->bdf);
+	out_num(F_ID, "vendor", a->vendor);
+	out_num(F_ID, "device", a->device);
+	out_num(F_HEX, "class", a->class);
+	out_num(F_DEC, "boot_vga", a->boot_vga);
+	if (*a->driver)
+		out_str("driver", a->driver);
+	else
+		printf(",\"driver\":null");
+	if (*a->node)
+		out_str("node", node);
+	else
+		printf(",\"node\":null");
+	out_str("model", a->model);
+	printf("}");
+}
+
+static int cmd_list(struct cmd *c)
+{
+	struct dirent **names;
+	struct adapter a;
+	bool first = true;
+	int i, n, err;
+
+	n = scandir(PCI_DEVICES, &names, NULL, alphasort);
+	if (n < 0) {
+		err = errno;
+		return report(c->desc->name, err, "%s: %s", PCI_DEVICES, strerror(err));
+	}
+	out_begin(c->desc->name);
+	if (json)
+		printf(",\"adapters\":[");
+	else
+		printf("%-12s  %-9s  %-12s  %-14s  %s\n", "PCI", "IDS", "DRIVER", "NODE", "MODEL");
+	for (i = 0; i < n; i++) {
+		if (*names[i]->d_name != '.' && !adapter_read(names[i]->d_name, &a) &&
+		    is_display(&a)) {
+			out_adapter(&a, first);
+			first = false;
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (json)
+		printf("]");
+	out_end();
+	return RC_OK;
+}
+
 static const struct cmd_desc cmd_table[] = {
 	{ "info", "", ARITY(0), 0, cmd_info, "",
-	  "print every field INFO reports about the adapter" },
+	  "print every field INFO reports about the adapter", false },
 	{ "mode", "m", ARITY(0) | ARITY(1), 0, cmd_mode, "[WxHxBPP]",
 	  "print the current mode and stride (GET_MODE); with WxHxBPP, e.g.\n"
-	  "      1024x768x32, set that mode first (SET_MODE)" },
+	  "      1024x768x32, set that mode first (SET_MODE)", false },
 	{ "share", "nn", ARITY(2), OPT_READONLY | OPT_UNCACHED | OPT_ADDR, cmd_share,
 	  "OFFSET SIZE [--readonly] [--uncached] [--fixed ADDR | --hint ADDR]",
 	  "share the view of SIZE bytes at OFFSET (SHARE) and print where it is;\n"
-	  "      it becomes the current share and lives until unshare or exit" },
+	  "      it becomes the current share and lives until unshare or exit", false },
 	{ "unshare", "n", ARITY(0) | ARITY(1), 0, cmd_unshare, "[ADDR]",
-	  "UNSHARE the share whose virtual_addr is ADDR, by default the current one" },
+	  "UNSHARE the share whose virtual_addr is ADDR, by default the current one", false },
 	{ "fill", "wnn", ARITY(1) | ARITY(3), 0, cmd_fill, "VALUE32 [OFFSET SIZE]",
 	  "fill the current share's view with the 32-bit VALUE32; with OFFSET SIZE\n"
-	  "      fill that view through a share of its own, unshared at the end" },
+	  "      fill that view through a share of its own, unshared at the end", false },
 	{ "pattern", "", ARITY(0), OPT_KEEP, cmd_pattern, "[--keep]",
 	  "draw the test picture over the current mode (32 or 16 bpp) through the\n"
 	  "      current share if it maps it all, else through a share of its own,\n"
-	  "      unshared at the end unless --keep makes it the current share" },
+	  "      unshared at the end unless --keep makes it the current share", false },
 	{ "read", "nc", ARITY(1) | ARITY(2), 0, cmd_read, "OFFSET [COUNT]",
-	  "print COUNT (default 1) 32-bit words at OFFSET through the current share" },
+	  "print COUNT (default 1) 32-bit words at OFFSET through the current share", false },
 	{ "write", "nw", ARITY(2), 0, cmd_write, "OFFSET VALUE32",
-	  "store the 32-bit VALUE32 at OFFSET through the current share" },
+	  "store the 32-bit VALUE32 at OFFSET through the current share", false },
 	{ "wait", "f", ARITY(0) | ARITY(1), 0, cmd_wait, "[FILE]",
 	  "print 'vidsharectl: waiting', then wait for a newline or EOF on FILE\n"
-	  "      (default stdin; a terminal is read without echo)" },
+	  "      (default stdin; a terminal is read without echo)", false },
 	{ "sleep", "n", ARITY(1), 0, cmd_sleep, "SECONDS",
-	  "sleep SECONDS seconds" },
+	  "sleep SECONDS seconds", false },
+	{ "list", "", ARITY(0), 0, cmd_list, "",
+	  "list every PCI display adapter: its address, ids, the driver that holds\n"
+	  "      it, its device if vidshare holds it, its model", true },
 };
 
 static void usage(void)
 {
 	size_t i;
 
-	printf("Usage: vidsharectl [-d DEVICE] [-r] [--json] COMMAND [ARGS] [+ COMMAND [ARGS]]...\n"
+	printf("Usage: vidsharectl [-d DEVICE | -s BDF] [-r] [--json] COMMAND [ARGS]\n"
+	       "                   [+ COMMAND [ARGS]]...\n"
 	       "\n"
 	       "Share views of a PCI display adapter's frame buffer into this process through\n"
 	       "/dev/vidshareN. Commands separated by a lone '+' run in order in one process,\n"
@@ -696,6 +1021,8 @@ static void usage(void)
 	       "\n"
 	       "Options:\n"
 	       "  -d, --device DEVICE  device to open (default $VIDSHARE_DEV, else /dev/vidshare0)\n"
+	       "  -s, --slot BDF       open the device of the adapter at PCI address BDF\n"
+	       "                       ([DOMAIN:]BUS:DEV.FN in hex, as list shows it)\n"
 	       "  -r, --read-only      open the device read-only (then only --readonly shares)\n"
 	       "      --json           print one JSON object on one line per command, errors too\n"
 	       "  -h, --help           print this help\n"
@@ -708,6 +1035,7 @@ static void usage(void)
 	printf("\n"
 	       "OFFSET is a byte offset into the frame buffer, ADDR a virtual address. Numbers\n"
 	       "are decimal or 0x hex, with an optional K, M or G suffix (binary: x1024...).\n"
+	       "The device is opened before the first command that uses it.\n"
 	       "\n"
 	       "ioctls:\n"
 	       "  SHARE     VIDSHARE_IOC_SHARE     IOCTL_VIDEO_SHARE_VIDEO_MEMORY\n"
@@ -720,7 +1048,8 @@ static void usage(void)
 	       "  0  all commands succeeded\n"
 	       "  1  a command failed (an ioctl or system call error)\n"
 	       "  2  usage error (bad command line)\n"
-	       "  3  the device could not be opened\n");
+	       "  3  the device could not be opened, or vidshare does not hold the adapter -s\n"
+	       "     names\n");
 }
 
 /* Report a bad command line, about command @d if not NULL; returns RC_USAGE. */
@@ -791,8 +1120,8 @@ static int parse_mode(const char *s, struct vidshare_mode *m)
 
 /*
  * Parse positional argument @s of type @type into @c: 'n' number, 'c' count
- * of 1 to 2^32 - 1, 'w' 32-bit value, 'm' mode, 'f' file. Returns NULL, or
- * what was expected instead.
+ * of 1 to 2^32 - 1, 'w' 32-bit value, 'm' mode, 'f' file, 'p' PCI address.
+ * Returns NULL, or what was expected instead.
  */
 static const char *parse_arg(struct cmd *c, char type, const char *s)
 {
@@ -804,6 +1133,9 @@ static const char *parse_arg(struct cmd *c, char type, const char *s)
 	case 'f':
 		c->file = s;
 		return NULL;
+	case 'p':
+		return parse_bdf(s, c->bdf, sizeof(c->bdf)) ?
+		       "a PCI address [DOMAIN:]BUS:DEV.FN" : NULL;
 	case 'w':
 		return parse_num(s, v) || *v > UINT32_MAX ? "a 32-bit value" : NULL;
 	case 'c':
@@ -855,30 +1187,86 @@ static int parse_cmd(struct cmd *c, char **argv, int argc)
 	return RC_OK;
 }
 
+/*
+ * The device node of the adapter at PCI address @bdf, in @path; RC_NODEV
+ * after saying why there is none.
+ */
+static int slot_node(const char *bdf, char *path, size_t size)
+{
+	struct adapter a;
+
+	if (adapter_read(bdf, &a)) {
+		report("open", ENOENT, "no PCI device %s (vidsharectl list lists the adapters)",
+		       bdf);
+		return RC_NODEV;
+	}
+	if (!*a.node) {
+		if (!is_display(&a))
+			report("open", ENODEV, "%s is not a display adapter (class 0x%06x)", bdf,
+			       a.class);
+		else if (!strcmp(a.driver, "vidshare"))
+			report("open", ENODEV, "%s (%s): vidshare holds it but has no device for it",
+			       bdf, a.model);
+		else
+			report("open", ENODEV, "vidshare does not hold %s (%s): %s%s%s; "
+			       "'vidsharectl claim %s' gives it to vidshare", bdf, a.model,
+			       *a.driver ? "driver " : "no driver holds it", a.driver,
+			       *a.driver ? " holds it" : "", bdf);
+		return RC_NODEV;
+	}
+	snprintf(path, size, "/dev/%s", a.node);
+	return RC_OK;
+}
+
+/* Open the device the options name; RC_NODEV after saying why it cannot. */
+static int open_dev(void)
+{
+	char node[PATH_MAX];
+	const char *path = dev_path;
+	int err;
+
+	if (slot) {
+		if (slot_node(slot, node, sizeof(node)))
+			return RC_NODEV;
+		path = node;
+	}
+	dev_fd = open(path, (dev_read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (dev_fd >= 0)
+		return RC_OK;
+	err = errno;
+	report("open", err, "%s: %s", path, explain(OP_OPEN, err));
+	return RC_NODEV;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "device", required_argument, NULL, 'd' },
+		{ "slot", required_argument, NULL, 's' },
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dev = getenv("VIDSHARE_DEV");
-	int opt, i, start, err, ncmds = 0, rc = RC_OK;
-	bool read_only = false;
+	static char slot_bdf[BDF_LEN];
+	const char *dev = NULL;
+	int opt, i, start, ncmds = 0, rc = RC_OK;
 	struct cmd *cmds;
 
-	if (!dev || !*dev)
-		dev = "/dev/vidshare0";
-	while ((opt = getopt_long(argc, argv, "+:d:rh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:d:s:rh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
 			break;
+		case 's':
+			if (parse_bdf(optarg, slot_bdf, sizeof(slot_bdf)))
+				return usage_err(NULL, "'%s' is not a PCI address "
+						 "[DOMAIN:]BUS:DEV.FN", optarg);
+			slot = slot_bdf;
+			break;
 		case 'r':
-			read_only = true;
+			dev_read_only = true;
 			break;
 		case 'j':
 			json = true;
@@ -896,6 +1284,11 @@ int main(int argc, char **argv)
 			return usage_err(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (dev && slot)
+		return usage_err(NULL, "-d and -s both name the device: give one of them");
+	if (!dev)
+		dev = getenv("VIDSHARE_DEV");
+	dev_path = dev && *dev ? dev : "/dev/vidshare0";
 	if (optind == argc)
 		return usage_err(NULL, "no command");
 
@@ -914,13 +1307,11 @@ int main(int argc, char **argv)
 		start = i + 1;
 	}
 
-	dev_fd = open(dev, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (dev_fd < 0) {
-		err = errno;
-		report("open", err, "%s: %s", dev, explain(OP_OPEN, err));
-		return RC_NODEV;
-	}
-	for (i = 0; i < ncmds && rc == RC_OK; i++)
+	/* The device is opened for the first command that uses it. */
+	for (i = 0; i < ncmds && rc == RC_OK; i++) {
+		if (!cmds[i].desc->no_device && dev_fd < 0 && open_dev())
+			return RC_NODEV;
 		rc = cmds[i].desc->run(&cmds[i]);
+	}
 	return rc;
 }
