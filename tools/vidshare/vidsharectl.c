@@ -1188,6 +1188,97 @@ static int parse_cmd(struct cmd *c, char **argv, int argc)
 }
 
 /*
+ * The name of user or group @id in @path (/etc/passwd or /etc/group, lines
+ * "name:x:id:rest") in @name, and the rest of its line (a group's members)
+ * in @rest. The files, not NSS: a static vidsharectl has no NSS modules,
+ * and the groups of device nodes are local ones.
+ */
+static bool etc_lookup(const char *path, unsigned int id, char *name, size_t size,
+		       char *rest, size_t rsize)
+{
+	char line[1024], *field[4], *p, *end;
+	bool found = false;
+	FILE *f = fopen(path, "re");
+	int i;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		p = line;
+		for (i = 0; i < 4; i++)
+			field[i] = strsep(&p, ":");
+		if (!field[3] || !isdigit((unsigned char)*field[2]) ||
+		    strtoul(field[2], &end, 10) != id || *end)
+			continue;
+		copy_str(name, size, field[0]);
+		if (rest)
+			copy_str(rest, rsize, field[3]);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Whether the comma-separated @list has @word. */
+static bool in_list(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (; *list; list += strcspn(list, ","), list += !!*list)
+		if (!strncmp(list, word, len) && (list[len] == ',' || !list[len]))
+			return true;
+	return false;
+}
+
+/*
+ * Why opening @path failed with EACCES, in @buf: the group the device node
+ * is for, and how to join it.
+ */
+static const char *access_hint(const char *path, bool read_only, char *buf, size_t size)
+{
+	char owner[64], group[64], members[512], user[64];
+	gid_t groups[NGROUPS_MAX];
+	bool in_session;
+	struct stat st;
+	int i, n;
+
+	if (stat(path, &st))
+		return "permission denied";
+	if (!etc_lookup("/etc/passwd", st.st_uid, owner, sizeof(owner), NULL, 0))
+		snprintf(owner, sizeof(owner), "%u", (unsigned int)st.st_uid);
+	if (!etc_lookup("/etc/group", st.st_gid, group, sizeof(group), members, sizeof(members))) {
+		snprintf(group, sizeof(group), "%u", (unsigned int)st.st_gid);
+		*members = '\0';
+	}
+	if (!etc_lookup("/etc/passwd", getuid(), user, sizeof(user), NULL, 0))
+		snprintf(user, sizeof(user), "USER");
+	if (!st.st_gid || !(st.st_mode & (read_only ? S_IRGRP : S_IRGRP | S_IWGRP))) {
+		snprintf(buf, size,
+			 "permission denied: %s is %s:%s %04o, for no group: vidshare's udev rule "
+			 "(60-vidshare.rules) gives it to group video, mode 0660", path, owner,
+			 group, (unsigned int)st.st_mode & 07777);
+		return buf;
+	}
+	n = getgroups(ARRAY_SIZE(groups), groups);
+	in_session = getegid() == st.st_gid;
+	for (i = 0; i < n; i++)
+		in_session |= groups[i] == st.st_gid;
+	if (in_session)
+		snprintf(buf, size, "permission denied: %s is %s:%s %04o, and this process is in "
+			 "group %s", path, owner, group, (unsigned int)st.st_mode & 07777, group);
+	else if (in_list(members, user))
+		snprintf(buf, size, "permission denied: %s is for group %s (%s:%s %04o); %s is "
+			 "in group %s, but this login session is not yet: log in again", path,
+			 group, owner, group, (unsigned int)st.st_mode & 07777, user, group);
+	else
+		snprintf(buf, size, "permission denied: %s is for group %s (%s:%s %04o); add "
+			 "the user to it with 'usermod -aG %s %s' (as root) and log in again",
+			 path, group, owner, group, (unsigned int)st.st_mode & 07777, group, user);
+	return buf;
+}
+
+/*
  * The device node of the adapter at PCI address @bdf, in @path; RC_NODEV
  * after saying why there is none.
  */
@@ -1221,7 +1312,7 @@ static int slot_node(const char *bdf, char *path, size_t size)
 /* Open the device the options name; RC_NODEV after saying why it cannot. */
 static int open_dev(void)
 {
-	char node[PATH_MAX];
+	char node[PATH_MAX], hint[1024];
 	const char *path = dev_path;
 	int err;
 
@@ -1234,7 +1325,8 @@ static int open_dev(void)
 	if (dev_fd >= 0)
 		return RC_OK;
 	err = errno;
-	report("open", err, "%s: %s", path, explain(OP_OPEN, err));
+	report("open", err, "%s: %s", path, err == EACCES ?
+	       access_hint(path, dev_read_only, hint, sizeof(hint)) : explain(OP_OPEN, err));
 	return RC_NODEV;
 }
 
