@@ -7,7 +7,8 @@
  * Windows), reads, writes and draws through them, and gets or sets the
  * adapter's mode. Commands chained with a lone '+' run in order in this one
  * process, so the shares one command makes stay alive for the next ones.
- * Lists the display adapters.
+ * Lists the display adapters and moves one to vidshare and back through
+ * sysfs.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -38,7 +39,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Exit status, see usage(). */
-enum { RC_OK, RC_FAIL, RC_USAGE, RC_NODEV };
+enum { RC_OK, RC_FAIL, RC_USAGE, RC_NODEV, RC_CONSOLE };
 
 /* Frame-buffer accesses at any byte offset. */
 typedef __u32 __attribute__((aligned(1))) u32_un;
@@ -53,6 +54,7 @@ static const char *slot;
 static bool dev_read_only;
 
 #define PCI_DEVICES	"/sys/bus/pci/devices"
+#define PCI_DRIVERS	"/sys/bus/pci/drivers"
 #define BDF_LEN		24	/* "DDDDDDDD:BB:DD.F" and its NUL, with room */
 
 /* A live share made by this process; the newest one is the current share. */
@@ -279,6 +281,22 @@ static int read_line(const char *path, char *buf, size_t size)
 	return err;
 }
 
+/* Write @s to the sysfs file @path in one write(2); 0 or -errno. */
+static int write_sysfs(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(s);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	err = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return err;
+}
+
 /* The path of file @name of PCI function @bdf, in @path. */
 static char *pci_file(char *path, size_t size, const char *bdf, const char *name)
 {
@@ -463,6 +481,7 @@ static int parse_bdf(const char *s, char *out, size_t size)
 #define OPT_UNCACHED	VIDSHARE_SHARE_UNCACHED
 #define OPT_HINT	(1U << 8)
 #define OPT_KEEP	(1U << 9)
+#define OPT_FORCE	(1U << 10)
 #define OPT_ADDR	(OPT_FIXED | OPT_HINT)	/* options that take an ADDR */
 
 static const struct {
@@ -474,6 +493,7 @@ static const struct {
 	{ "--fixed", OPT_FIXED },
 	{ "--hint", OPT_HINT },
 	{ "--keep", OPT_KEEP },
+	{ "--force", OPT_FORCE },
 };
 
 struct cmd;
@@ -913,6 +933,255 @@ static int cmd_sleep(struct cmd *c)
 	return RC_OK;
 }
 
+/*
+ * The displays on PCI function @apath (a resolved sysfs path): @dir's
+ * devices named PREFIX<number> (/sys/class/graphics/fbN: framebuffers,
+ * /sys/class/drm/cardN: DRM devices) whose device is @apath or below it
+ * (6.12 puts a firmware framebuffer's platform device there) set @on_it;
+ * those on a platform device elsewhere (vesafb, efifb, simplefb,
+ * simpledrm: a firmware framebuffer, on the boot adapter) set @firmware;
+ * the others are on other devices and count in @others.
+ */
+static void find_displays(const char *dir, const char *prefix, const char *apath,
+			  bool *on_it, bool *firmware, int *others)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	size_t len = strlen(prefix), alen = strlen(apath);
+	const char *num;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		num = e->d_name + len;
+		if (strncmp(e->d_name, prefix, len) || !*num ||
+		    strspn(num, "0123456789") != strlen(num))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/device", dir, e->d_name);
+		if (!realpath(path, target))
+			continue;
+		if (!strncmp(target, apath, alen) && (!target[alen] || target[alen] == '/'))
+			*on_it = true;
+		else if (strstr(target, "/platform/"))
+			*firmware = true;
+		else
+			(*others)++;
+	}
+	closedir(d);
+}
+
+/*
+ * Why taking @a from its driver would leave this machine without a
+ * console, in @buf; NULL if it would not. It would when a console is on @a
+ * (a DRM device or a framebuffer of its own, or a firmware framebuffer on
+ * the boot adapter), no other display adapter has a driver, and the
+ * kernel's consoles are all virtual terminals (no serial console).
+ */
+static const char *only_console(const struct adapter *a, char *buf, size_t size)
+{
+	char path[PATH_MAX], apath[PATH_MAX], active[256], *p, *w;
+	bool on_it = false, firmware = false;
+	struct dirent **names;
+	struct adapter o;
+	int i, n, others = 0;
+
+	if (!realpath(pci_file(path, sizeof(path), a->bdf, ""), apath))
+		return NULL;
+	find_displays("/sys/class/graphics", "fb", apath, &on_it, &firmware, &others);
+	find_displays("/sys/class/drm", "card", apath, &on_it, &firmware, &others);
+	if (!on_it && !(firmware && a->boot_vga))
+		return NULL;
+	n = scandir(PCI_DEVICES, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		if (*names[i]->d_name != '.' && strcmp(names[i]->d_name, a->bdf) &&
+		    !adapter_read(names[i]->d_name, &o) && is_display(&o) && *o.driver &&
+		    strcmp(o.driver, "vidshare"))
+			others++;
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	if (others)
+		return NULL;
+	if (!read_line("/sys/class/tty/console/active", active, sizeof(active))) {
+		for (p = active; (w = strsep(&p, " "));)
+			if (*w && (strncmp(w, "tty", 3) || !isdigit((unsigned char)w[3])))
+				return NULL;
+	}
+	snprintf(buf, size, "%s (%s) shows this machine's only console (on %s%s; the "
+		 "kernel's consoles: %s): without it there would be none. Use a serial console "
+		 "or another display adapter, or --force", a->bdf, a->model,
+		 *a->driver ? "driver " : "a firmware framebuffer",
+		 *a->driver ? a->driver : "", *active ? active : "none");
+	return buf;
+}
+
+/*
+ * Move @a to vidshare: driver_override, unbind, bind. If vidshare does not
+ * take it, it goes back to the driver that held it.
+ */
+static int bind_vidshare(const struct cmd *c, const struct adapter *a)
+{
+	const char *name = c->desc->name, *bdf = a->bdf;
+	char override[PATH_MAX], path[PATH_MAX], now[64];
+	int err, back = 0;
+
+	pci_file(override, sizeof(override), bdf, "driver_override");
+	err = write_sysfs(override, "vidshare");
+	if (err)
+		return report(name, -err, "writing %s: %s", override, strerror(-err));
+	if (*a->driver) {
+		err = write_sysfs(pci_file(path, sizeof(path), bdf, "driver/unbind"), bdf);
+		if (err) {
+			write_sysfs(override, "\n");
+			return report(name, -err, "%s did not let go of %s: %s", a->driver, bdf,
+				      strerror(-err));
+		}
+	}
+	err = write_sysfs(PCI_DRIVERS "/vidshare/bind", bdf);
+	link_name(pci_file(path, sizeof(path), bdf, "driver"), now, sizeof(now));
+	if (!strcmp(now, "vidshare"))
+		return RC_OK;
+	if (!err)
+		err = -ENODEV;
+	/* As it was: no override, and its driver. */
+	write_sysfs(override, "\n");
+	if (!*a->driver)
+		return report(name, -err, "vidshare did not take %s (%s; the kernel log says "
+			      "why): left it without a driver, as it was", bdf, strerror(-err));
+	snprintf(path, sizeof(path), PCI_DRIVERS "/%s/bind", a->driver);
+	back = write_sysfs(path, bdf);
+	link_name(pci_file(path, sizeof(path), bdf, "driver"), now, sizeof(now));
+	if (!strcmp(now, a->driver))
+		return report(name, -err, "vidshare did not take %s (%s; the kernel log says "
+			      "why): gave it back to %s", bdf, strerror(-err), a->driver);
+	return report(name, -err, "vidshare did not take %s (%s; the kernel log says why), "
+		      "and %s did not take it back (%s): try 'echo %s > "
+		      "/sys/bus/pci/drivers_probe'", bdf, strerror(-err), a->driver,
+		      strerror(back ? -back : ENODEV), bdf);
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Wait, up to 5 s, for the device node of the vidshare device of @bdf
+ * (devtmpfs or udev makes it) and, where udev runs, for udev's queue to
+ * empty, as `udevadm settle` does: then udev's rules (the node's group and
+ * mode) have been applied. The node in @node; false if there is none.
+ */
+static bool wait_node(const char *bdf, char *node, size_t size)
+{
+	bool udev = !access("/run/udev/control", F_OK);
+	char name[32];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		vidshare_node(bdf, name, sizeof(name));
+		snprintf(node, size, "/dev/%s", name);
+		if (*name && !stat(node, &st) && (!udev || access("/run/udev/queue", F_OK)))
+			return true;
+		sleep_ms(100);
+	}
+	return *name && !stat(node, &st);
+}
+
+static int cmd_claim(struct cmd *c)
+{
+	const char *name = c->desc->name, *bdf = c->bdf;
+	char why[1024], prev[64], node[64];
+	struct adapter a;
+	int rc;
+
+	if (adapter_read(bdf, &a))
+		return report(name, ENOENT, "no PCI device %s (vidsharectl list lists the "
+			      "adapters)", bdf);
+	if (!is_display(&a))
+		return report(name, EINVAL, "%s is not a display adapter (class 0x%06x)", bdf,
+			      a.class);
+	if (access(PCI_DRIVERS "/vidshare", F_OK))
+		return report(name, ENOENT, "vidshare is not loaded: load it with 'modprobe "
+			      "vidshare', then claim %s again", bdf);
+	copy_str(prev, sizeof(prev), *a.driver ? a.driver : "none");
+	if (strcmp(a.driver, "vidshare")) {
+		if (!(c->opts & OPT_FORCE) && only_console(&a, why, sizeof(why))) {
+			report(name, EBUSY, "%s", why);
+			return RC_CONSOLE;
+		}
+		rc = bind_vidshare(c, &a);
+		if (rc)
+			return rc;
+	}
+	if (!wait_node(bdf, node, sizeof(node)))
+		return report(name, ENOENT, "vidshare holds %s, but %s did not appear (is "
+			      "devtmpfs mounted on /dev?)", bdf, node);
+	adapter_read(bdf, &a);
+	out_begin(name);
+	out_str("pci", bdf);
+	out_str("model", a.model);
+	out_str("previous_driver", prev);
+	out_str("driver", a.driver);
+	out_str("node", node);
+	out_end();
+	return RC_OK;
+}
+
+static int cmd_release(struct cmd *c)
+{
+	const char *name = c->desc->name, *bdf = c->bdf;
+	char override[PATH_MAX], path[PATH_MAX], now[64], old[64];
+	struct adapter a;
+	bool again = false;
+	int err;
+
+	if (adapter_read(bdf, &a))
+		return report(name, ENOENT, "no PCI device %s (vidsharectl list lists the "
+			      "adapters)", bdf);
+	pci_file(override, sizeof(override), bdf, "driver_override");
+	read_line(override, old, sizeof(old));
+	if (strcmp(a.driver, "vidshare")) {
+		/* A claim whose bind never happened: forget it. */
+		if (!strcmp(old, "vidshare"))
+			write_sysfs(override, "\n");
+		return report(name, ENODEV, "vidshare does not hold %s (%s%s)", bdf,
+			      *a.driver ? "driver " : "no driver holds it", a.driver);
+	}
+	err = write_sysfs(PCI_DRIVERS "/vidshare/unbind", bdf);
+	if (err)
+		return report(name, -err, "unbinding %s from vidshare: %s", bdf, strerror(-err));
+	err = write_sysfs(override, "\n");
+	if (err)
+		return report(name, -err, "writing %s: %s", override, strerror(-err));
+	/* Whichever driver the kernel picks, as at boot; its probe may fail. */
+	write_sysfs("/sys/bus/pci/drivers_probe", bdf);
+	link_name(pci_file(path, sizeof(path), bdf, "driver"), now, sizeof(now));
+	/* vidshare's own id table has the model, and no other driver took it. */
+	if (!strcmp(now, "vidshare")) {
+		write_sysfs(PCI_DRIVERS "/vidshare/unbind", bdf);
+		link_name(path, now, sizeof(now));
+		again = true;
+	}
+	out_begin(name);
+	out_str("pci", bdf);
+	out_str("driver", *now ? now : "none");
+	out_end();
+	if (!*now)
+		fprintf(stderr, "vidsharectl: release: no other driver took %s, which has no "
+			"driver now%s; once the kernel's driver for it is loaded, 'echo %s > "
+			"/sys/bus/pci/drivers_probe' gives it to that driver\n", bdf,
+			again ? " (vidshare, whose id table has the model, took it again: unbound)" :
+			"",
+			bdf);
+	return RC_OK;
+}
+
 /* One adapter of list: a line of its table, or an object of its array. */
 static void out_adapter(const struct adapter *a, bool first)
 {
@@ -1005,6 +1274,15 @@ static const struct cmd_desc cmd_table[] = {
 	{ "list", "", ARITY(0), 0, cmd_list, "",
 	  "list every PCI display adapter: its address, ids, the driver that holds\n"
 	  "      it, its device if vidshare holds it, its model", true },
+	{ "claim", "p", ARITY(1), OPT_FORCE, cmd_claim, "BDF [--force]",
+	  "move the adapter at PCI address BDF from its driver to vidshare\n"
+	  "      (driver_override, unbind, bind) and print its device; refused when it\n"
+	  "      shows the only console, unless --force; if vidshare does not take it,\n"
+	  "      it goes back to its driver", true },
+	{ "release", "p", ARITY(1), 0, cmd_release, "BDF",
+	  "give the adapter at BDF back: unbind it from vidshare, clear its\n"
+	  "      driver_override, let the kernel's own driver take it (drivers_probe)\n"
+	  "      and print which did", true },
 };
 
 static void usage(void)
@@ -1049,7 +1327,8 @@ static void usage(void)
 	       "  1  a command failed (an ioctl or system call error)\n"
 	       "  2  usage error (bad command line)\n"
 	       "  3  the device could not be opened, or vidshare does not hold the adapter -s\n"
-	       "     names\n");
+	       "     names\n"
+	       "  4  claim refused: the adapter shows the only console (see --force)\n");
 }
 
 /* Report a bad command line, about command @d if not NULL; returns RC_USAGE. */
