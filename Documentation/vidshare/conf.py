@@ -33,9 +33,11 @@ kerneldoc_srctree = top
 if 'srctree' not in os.environ:
     os.environ['srctree'] = top
 
-# As in the kernel's Documentation/conf.py.
+# As in the kernel's Documentation/conf.py; smart quotes, but "--json"
+# stays two hyphens, not a dash.
 primary_domain = 'c'
 highlight_language = 'none'
+smartquotes_action = 'q'
 c_id_attributes = ['__user', '__iomem', '__force', '__packed', '__aligned',
                    '__must_check', '__always_inline', '__maybe_unused']
 
