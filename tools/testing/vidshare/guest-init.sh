@@ -286,6 +286,13 @@ adapters() {
 				ls $d/ | grep -q '^virtio[0-9]'"
 		fi
 		insmod /lib/modules/vidshare.ko
+		# vidsharectl moves it from that driver to vidshare and back.
+		if [ -e /sys/bus/pci/drivers/virtio-pci ] && [ "$vendor" = 1af4 ]; then
+			run "$label.claimed_from_its_driver" ctl_claim_from "$pci" virtio-pci
+			run "$label.released_to_its_driver" ctl_release_to "$pci" virtio-pci \
+				'^virtio[0-9]'
+
+		fi
 	done
 }
 
@@ -311,6 +318,262 @@ with_fault_injection() {
 	d=/sys/kernel/debug/fail_page_alloc
 	[ -d $d ] && { echo 0 > $d/min-order; echo N > $d/ignore-gfp-highmem; }
 	"$@"
+}
+
+# vidsharectl's own tests: list, -s, claim, release, EACCES. Each shows
+# what it runs and its output, and fails at the first thing that is wrong.
+
+# show CMD...: print CMD, then run it.
+show() {
+	echo "+ $*"
+	"$@"
+}
+
+# ctl OUT CMD...: run vidsharectl CMD..., its output (stdout and stderr) in
+# file OUT and shown; its exit code in ctl_rc.
+ctl() {
+	local out=$1
+	shift
+	echo "+ vidsharectl $*"
+	vidsharectl "$@" > "$out" 2>&1
+	ctl_rc=$?
+	cat "$out"
+	echo "(exit $ctl_rc)"
+}
+
+# want_rc N: the last ctl exited N.
+want_rc() {
+	[ "$ctl_rc" = "$1" ] || { echo "FAIL: exit $ctl_rc, want $1"; return 1; }
+}
+
+# want FILE PATTERN: FILE has a line that matches the extended regex PATTERN.
+want() {
+	grep -Eq "$2" "$1" || { echo "FAIL: no line matches: $2"; return 1; }
+}
+
+# The PCI address of the first display adapter (class 0x03).
+display_pci() {
+	local dev
+	for dev in /sys/bus/pci/devices/*; do
+		case $(cat "$dev/class") in 0x03*) basename "$dev"; return 0 ;; esac
+	done
+	return 1
+}
+
+# node_of PCI: the device node of vidshare's device of PCI.
+node_of() {
+	local c
+	for c in "/sys/bus/pci/devices/$1/vidshare/vidshare"*; do
+		[ -e "$c" ] && { echo "/dev/${c##*/}"; return 0; }
+	done
+	echo "FAIL: vidshare has no device of $1" >&2
+	return 1
+}
+
+# override_clear PCI: PCI's driver_override is cleared.
+override_clear() {
+	case $(cat "/sys/bus/pci/devices/$1/driver_override") in
+	"(null)" | "") ;;
+	*) echo "FAIL: driver_override is $(cat "/sys/bus/pci/devices/$1/driver_override")"; return 1 ;;
+	esac
+}
+
+# driver_is PCI DRIVER: DRIVER ("none": no driver) holds PCI.
+driver_is() {
+	local drv=none
+	[ -e "/sys/bus/pci/devices/$1/driver" ] &&
+		drv=$(basename "$(readlink "/sys/bus/pci/devices/$1/driver")")
+	[ "$drv" = "$2" ] || { echo "FAIL: $1's driver is $drv, want $2"; return 1; }
+}
+
+# std VGA, bound to vidshare at insmod: list shows it with its driver and
+# device, in text and in JSON.
+ctl_list() {
+	local pci node
+	pci=$(display_pci) && node=$(node_of "$pci") || return 1
+	ctl /tmp/ctl.out list && want_rc 0 &&
+		want /tmp/ctl.out "^PCI +IDS +DRIVER +NODE +MODEL$" &&
+		want /tmp/ctl.out "^$pci +1234:1111 +vidshare +$node +QEMU standard VGA$" &&
+		ctl /tmp/ctl.out --json list && want_rc 0 &&
+		want /tmp/ctl.out "^\{\"cmd\":\"list\",\"adapters\":\[\{\"pci\":\"$pci\",\"vendor\":4660,\"device\":4369,\"class\":196608,\"boot_vga\":1,\"driver\":\"vidshare\",\"node\":\"$node\",\"model\":\"QEMU standard VGA\"\}\]\}$"
+}
+
+# -s opens the adapter at a PCI address, long or short; info shows the
+# address and the model, also through -d.
+ctl_slot_info() {
+	local pci node
+	pci=$(display_pci) && node=$(node_of "$pci") || return 1
+	ctl /tmp/ctl.out -s "$pci" info && want_rc 0 &&
+		want /tmp/ctl.out "^pci: $pci$" && want /tmp/ctl.out "^model: QEMU standard VGA$" &&
+		want /tmp/ctl.out "^fb_size: [1-9]" &&
+		ctl /tmp/ctl.out -s "${pci#0000:}" info && want_rc 0 && want /tmp/ctl.out "^pci: $pci$" &&
+		ctl /tmp/ctl.out --json -d "$node" info && want_rc 0 &&
+		want /tmp/ctl.out "\"pci\":\"$pci\",\"model\":\"QEMU standard VGA\""
+}
+
+# -s of an address with no device exits 3 and says so; -s with -d, or an
+# address that is none, is a usage error.
+ctl_slot_errors() {
+	ctl /tmp/ctl.out -s 0000:fe:1f.7 info && want_rc 3 &&
+		want /tmp/ctl.out "no PCI device 0000:fe:1f.7" &&
+		ctl /tmp/ctl.out -s 00:02.0 -d /dev/null info && want_rc 2 &&
+		want /tmp/ctl.out "give one of them" &&
+		ctl /tmp/ctl.out -s 02.0 info && want_rc 2 && want /tmp/ctl.out "not a PCI address"
+}
+
+# A non-root user: EACCES names the group the node is for and how to join
+# it; in the group, the user opens it; a node for no group names the udev
+# rule. The node is root:root 0660 again at the end.
+ctl_eacces() {
+	local pci node
+	pci=$(display_pci) && node=$(node_of "$pci") || return 1
+	mkdir -p /etc
+	printf 'root:x:0:0:root:/:/bin/sh\nuser:x:1000:1000:user:/:/bin/sh\n' > /etc/passwd
+	printf 'root:x:0:\nvideo:x:44:\nuser:x:1000:\n' > /etc/group
+	show chgrp video "$node" && show chmod 0660 "$node" || return 1
+	ls -l "$node"
+	ctl /tmp/ctl.out -s "$pci" info && want_rc 0 || return 1
+	echo "+ su user -c 'vidsharectl -s $pci info'"
+	su user -c "vidsharectl -s $pci info" > /tmp/ctl.out 2>&1
+	ctl_rc=$?
+	cat /tmp/ctl.out
+	want_rc 3 && want /tmp/ctl.out "permission denied: $node is for group video" &&
+		want /tmp/ctl.out "'usermod -aG video user'" || return 1
+	sed -i 's/^video:x:44:$/video:x:44:user/' /etc/group
+	echo "+ (user in group video) su user -c 'vidsharectl -s $pci info'"
+	su user -c "vidsharectl -s $pci info" > /tmp/ctl.out 2>&1
+	ctl_rc=$?
+	cat /tmp/ctl.out
+	want_rc 0 && want /tmp/ctl.out "^pci: $pci$" || return 1
+	show chgrp root "$node" || return 1
+	su user -c "vidsharectl -s $pci info" > /tmp/ctl.out 2>&1
+	ctl_rc=$?
+	cat /tmp/ctl.out
+	want_rc 3 && want /tmp/ctl.out "is root:root 0660, for no group: .*60-vidshare.rules"
+}
+
+# Unbound through sysfs: list shows no driver, -s says who holds it (no
+# one) and how to give it to vidshare.
+ctl_unbound() {
+	local pci node
+	pci=$(display_pci) || return 1
+	echo "+ echo $pci > /sys/bus/pci/drivers/vidshare/unbind"
+	echo "$pci" > /sys/bus/pci/drivers/vidshare/unbind && driver_is "$pci" none &&
+		ctl /tmp/ctl.out list && want_rc 0 &&
+		want /tmp/ctl.out "^$pci +1234:1111 +none +- +" &&
+		ctl /tmp/ctl.out -s "$pci" info && want_rc 3 &&
+		want /tmp/ctl.out "vidshare does not hold $pci .*no driver holds it; 'vidsharectl claim $pci'"
+}
+
+# claim gives it to vidshare (through driver_override) and prints its
+# device, which works; a second claim changes nothing.
+ctl_claim() {
+	local pci node
+	pci=$(display_pci) || return 1
+	ctl /tmp/ctl.out claim "${pci#0000:}" && want_rc 0 &&
+		want /tmp/ctl.out "^pci: $pci$" && want /tmp/ctl.out "^previous_driver: none$" &&
+		want /tmp/ctl.out "^driver: vidshare$" && want /tmp/ctl.out "^node: /dev/vidshare[0-9]+$" ||
+		return 1
+	node=$(sed -n 's/^node: //p' /tmp/ctl.out)
+	[ -c "$node" ] || { echo "FAIL: no $node"; return 1; }
+	driver_is "$pci" vidshare &&
+		[ "$(cat "/sys/bus/pci/devices/$pci/driver_override")" = vidshare ] &&
+		ctl /tmp/ctl.out -d "$node" info && want_rc 0 && want /tmp/ctl.out "^pci: $pci$" &&
+		ctl /tmp/ctl.out --json claim "$pci" && want_rc 0 &&
+		want /tmp/ctl.out "\"previous_driver\":\"vidshare\",\"driver\":\"vidshare\",\"node\":\"$node\""
+}
+
+# release takes it from vidshare and clears driver_override; no other
+# driver here wants std VGA, so it has none (vidshare's own id table has
+# it: vidshare must not keep it). A second release says vidshare does not
+# hold it.
+ctl_release() {
+	local pci node
+	pci=$(display_pci) || return 1
+	ctl /tmp/ctl.out release "$pci" && want_rc 0 &&
+		want /tmp/ctl.out "^pci: $pci$" && want /tmp/ctl.out "^driver: none$" &&
+		driver_is "$pci" none && override_clear "$pci" &&
+		! ls -d /sys/class/vidshare/vidshare* 2> /dev/null &&
+		ctl /tmp/ctl.out release "$pci" && want_rc 1 &&
+		want /tmp/ctl.out "vidshare does not hold $pci"
+}
+
+# An adapter vidshare does not hold is named from the PCI ids database:
+# its vendor's device, not another vendor's device of the same id.
+ctl_pci_ids() {
+	local pci node
+	pci=$(display_pci) || return 1
+	mkdir -p /usr/share/misc
+	printf '%s\n' '# test' '1013  Cirrus Logic' '	1111  Not this one' \
+		'1234  Technical Corp.' '	1111  QEMU Virtual Video Controller' \
+		'		1af4 1100  QEMU Virtual Machine' 'C 03  Display controller' \
+		'	00  VGA compatible controller' > /usr/share/misc/pci.ids
+	ctl /tmp/ctl.out list
+	rm /usr/share/misc/pci.ids
+	want_rc 0 &&
+		want /tmp/ctl.out "^$pci +1234:1111 +none +- +Technical Corp. QEMU Virtual Video Controller$"
+}
+
+# Without vidshare loaded, claim says to load it and leaves the adapter
+# alone.
+ctl_claim_unloaded() {
+	local pci node
+	pci=$(display_pci) || return 1
+	ctl /tmp/ctl.out claim "$pci" && want_rc 1 && want /tmp/ctl.out "modprobe vidshare" &&
+		driver_is "$pci" none && override_clear "$pci"
+}
+
+# ctl_claim_from PCI DRIVER: DRIVER holds the adapter at PCI; list and -s
+# say so; claim moves it to vidshare, whose device works.
+ctl_claim_from() {
+	ctl /tmp/ctl.out list && want_rc 0 && want /tmp/ctl.out "^$1 +[0-9a-f:]+ +$2 +- +" &&
+		ctl /tmp/ctl.out -s "$1" info && want_rc 3 &&
+		want /tmp/ctl.out "driver $2 holds it; 'vidsharectl claim $1'" &&
+		ctl /tmp/ctl.out claim "$1" && want_rc 0 &&
+		want /tmp/ctl.out "^previous_driver: $2$" && want /tmp/ctl.out "^driver: vidshare$" &&
+		driver_is "$1" vidshare && ctl /tmp/ctl.out -s "$1" info && want_rc 0 &&
+		want /tmp/ctl.out "^pci: $1$"
+}
+
+# ctl_release_to PCI DRIVER CHILD: release gives the adapter at PCI back
+# to DRIVER, and says so; DRIVER made a device matching CHILD (a regex)
+# in its sysfs directory.
+ctl_release_to() {
+	ctl /tmp/ctl.out release "$1" && want_rc 0 && want /tmp/ctl.out "^driver: $2$" &&
+		driver_is "$1" "$2" && override_clear "$1" &&
+		ls "/sys/bus/pci/devices/$1/" | grep -Eq "$3"
+}
+
+# The firmware framebuffer (vesafb) shows the console on std VGA. With
+# the kernel's consoles all virtual terminals (the serial console hidden
+# by a bind mount over /sys/class/tty/console/active), claim refuses to
+# take it (status 4) and changes nothing; with the serial console it does
+# not refuse.
+fwfb_claim_refused() {
+	local pci node
+	pci=$(display_pci) || return 1
+	echo tty0 > /tmp/console-active
+	show mount --bind /tmp/console-active /sys/class/tty/console/active || return 1
+	ctl /tmp/ctl.out claim "$pci"
+	umount /sys/class/tty/console/active
+	want_rc 4 && want /tmp/ctl.out "$pci .* shows this machine's only console .*--force" &&
+		driver_is "$pci" none && override_clear "$pci" && grep -i vesafb /proc/iomem &&
+		ctl /tmp/ctl.out claim "$pci" && want_rc 1 && ! grep -q "only console" /tmp/ctl.out
+}
+
+# claim --force, when vidshare refuses the adapter (vesafb holds the BAR):
+# it says so and leaves the adapter as it was, without a driver or an
+# override.
+fwfb_claim_failed_bind() {
+	local pci node
+	pci=$(display_pci) || return 1
+	echo tty0 > /tmp/console-active
+	show mount --bind /tmp/console-active /sys/class/tty/console/active || return 1
+	ctl /tmp/ctl.out claim --force "$pci"
+	umount /sys/class/tty/console/active
+	want_rc 1 && want /tmp/ctl.out "vidshare did not take $pci .*left it without a driver, as it was" &&
+		driver_is "$pci" none && override_clear "$pci" && grep -i vesafb /proc/iomem &&
+		! ls -d /sys/class/vidshare/vidshare* 2> /dev/null
 }
 
 leaks() {

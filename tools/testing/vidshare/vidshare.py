@@ -556,7 +556,8 @@ def judge_adapters(args, results, blocks, oracles, judged, rc_ok, tap, oracle):
             continue
         if what == "input_tests":
             tap(name, f"{label}: {what}")
-        elif what in ("bound_through_ids", "given_back_to_its_driver"):
+        elif what in ("bound_through_ids", "given_back_to_its_driver", "claimed_from_its_driver",
+                      "released_to_its_driver"):
             rc_ok(name, f"{label}: {what.replace('_', ' ')}")
 
 
