@@ -12,7 +12,7 @@
 #                                  wait until QEMU reports it gone ("ok")
 #   @@ORACLE-PLUG name             the host must device_add it again
 #   @@DONE
-# The plan (vidshare.plan=check|hotplug|adapters|fwfb|nopat|run on the
+# The plan (vidshare_test.plan=check|hotplug|adapters|fwfb|nopat|run on the
 # command line) picks the steps: the entries of /plans (tools/testing/
 # vidshare/plans, which the host reads too) for that plan, in order.
 
@@ -24,9 +24,9 @@ mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 
-plan=$(sed -n 's/.*vidshare\.plan=\([a-z]*\).*/\1/p' /proc/cmdline)
-# vidshare.stress=OPT,ARG,...: more options for every vidshare_stress run
-stress_args=$(sed -n 's/.*vidshare\.stress=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+plan=$(sed -n 's/.*vidshare_test\.plan=\([a-z]*\).*/\1/p' /proc/cmdline)
+# vidshare_test.stress=OPT,ARG,...: more options for every vidshare_stress run
+stress_args=$(sed -n 's/.*vidshare_test\.stress=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 stty -F /dev/ttyS1 raw -echo
 exec 3>/dev/ttyS1
 
@@ -152,10 +152,10 @@ cat > /tmp/hotplug <<-'EOF'
 	EOF
 chmod +x /tmp/hotplug
 
-# The adapters plan: vidshare.boot=NAME on the command line names the
+# The adapters plan: vidshare_test.boot=NAME on the command line names the
 # boot, whose adapters /plans lists in its "adapters :boot NAME" line, and
 # what each must look like in its "adapters :adapter LABEL" line.
-boot=$(sed -n 's/.*vidshare\.boot=\([^ ]*\).*/\1/p' /proc/cmdline)
+boot=$(sed -n 's/.*vidshare_test\.boot=\([^ ]*\).*/\1/p' /proc/cmdline)
 expect=
 [ -n "$boot" ] && expect=$(sed -n "s/^adapters  *:boot  *$boot  *//p" /plans)
 

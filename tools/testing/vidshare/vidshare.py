@@ -265,11 +265,11 @@ def check_mem(qmp, phys, words, deadline):
 def adapters_boot(plan, name):
     """QEMU arguments and kernel command line of a boot of the adapters plan:
     the plan's machine with the boot's adapters (see the plans file), and
-    vidshare.boot=NAME, which tells the guest which adapters to expect."""
+    vidshare_test.boot=NAME, which tells the guest which adapters to expect."""
     qemu = list(plan["qemu"])
     for label in plan["boot"][name]:
         qemu += ["-device", f"{plan['adapter'][label][0]},id={label}"]
-    return qemu, f"vidshare.boot={name}"
+    return qemu, f"vidshare_test.boot={name}"
 
 
 def hotplug_device(machine):
@@ -322,8 +322,8 @@ def boot(args, results, attempt=1):
            *machine[2:], "-kernel", args.kernel, "-initrd", args.initrd,
            # A log buffer that holds what a whole plan prints: the judge
            # reads dmesg at the end, and dev_dbg() lines are many.
-           "-append", f"console=ttyS0 loglevel=5 panic=-1 log_buf_len=32M vidshare.plan={args.plan}"
-           + (f" vidshare.stress={','.join(args.stress.split())}" if args.stress else "")
+           "-append", f"console=ttyS0 loglevel=5 panic=-1 log_buf_len=32M vidshare_test.plan={args.plan}"
+           + (f" vidshare_test.stress={','.join(args.stress.split())}" if args.stress else "")
            + (f" {append}" if append else ""),
            "-serial", f"file:{console}",
            "-chardev", f"socket,id=res,path={res_path}", "-serial", "chardev:res",
