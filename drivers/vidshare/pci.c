@@ -64,8 +64,9 @@ static int vidshare_fw_holder(struct device *dev, const void *data)
 
 	if (!READ_ONCE(dev->driver))
 		return 0;
+	/* By hand: 6.1's resource_overlaps() takes no const resources. */
 	for (i = 0; (res = platform_get_resource(pdev, IORESOURCE_MEM, i)); i++)
-		if (resource_overlaps(res, bar))
+		if (res->start <= bar->end && bar->start <= res->end)
 			return 1;
 	return 0;
 }
@@ -85,20 +86,22 @@ static void vidshare_report_busy(struct pci_dev *pdev, int bar)
 	fw = bus_find_device(&platform_bus_type, NULL, &pdev->resource[bar],
 			     vidshare_fw_holder);
 	if (fw) {
-		pci_err(pdev, "%s: BAR%d is held by %s (%s), a firmware framebuffer: \"modprobe vidshare takeover=1\" takes it over, or boot without it\n",
-			adapter->name, bar, dev_driver_string(fw), dev_name(fw));
+		pci_err(pdev, "%s: BAR%d is held by %s (%s), a firmware framebuffer: to take it over, \"echo 1 > /sys/module/vidshare/parameters/takeover\", then \"vidsharectl claim %s\"\n",
+			adapter->name, bar, dev_driver_string(fw), dev_name(fw),
+			pci_name(pdev));
 		put_device(fw);
 	} else {
-		pci_err(pdev, "%s: BAR%d is held by another driver, probably a firmware framebuffer: \"modprobe vidshare takeover=1\" takes it over, or boot without it\n",
-			adapter->name, bar);
+		pci_err(pdev, "%s: BAR%d is held by another driver, probably a firmware framebuffer: to take it over, \"echo 1 > /sys/module/vidshare/parameters/takeover\", then \"vidsharectl claim %s\"\n",
+			adapter->name, bar, pci_name(pdev));
 	}
 }
 
 /*
- * At load: one line for each adapter of vidshare's id table that another
- * PCI driver holds, naming it and the command that moves the adapter
- * (driver_override, unbind, bind). The adapters vidshare probed and could
- * not take said why when their probe failed.
+ * At load: one line for each display adapter (of vidshare's id table, or
+ * of the display class, which driver_override can give vidshare) that
+ * another PCI driver holds, naming it and the command that moves the
+ * adapter (driver_override, unbind, bind). The adapters vidshare probed and
+ * could not take said why when their probe failed.
  */
 static void vidshare_report_held(void)
 {
@@ -107,7 +110,8 @@ static void vidshare_report_held(void)
 	struct device_driver *drv;
 
 	for_each_pci_dev(pdev) {
-		if (!pci_match_id(vidshare_pci_ids, pdev))
+		if ((pdev->class >> 16) != PCI_BASE_CLASS_DISPLAY &&
+		    !pci_match_id(vidshare_pci_ids, pdev))
 			continue;
 		device_lock(&pdev->dev);
 		drv = pdev->dev.driver;

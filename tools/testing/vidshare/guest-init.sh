@@ -576,6 +576,19 @@ fwfb_claim_failed_bind() {
 		! ls -d /sys/class/vidshare/vidshare* 2> /dev/null
 }
 
+# The two commands vidshare's refusal names, run as it prints them: the
+# adapter is vidshare's, vesafb is gone. Then back as it was for the next
+# entry: vidshare without the adapter, takeover off.
+fwfb_taken_over_as_said() {
+	local pci cmds
+	pci=$(display_pci) || return 1
+	cmds=$(dmesg | sed -n "s/.*$pci: .*held by .*to take it over, \"\(.*\)\", then \"\(.*\)\"$/\1; \2/p" | tail -1)
+	[ -n "$cmds" ] || { echo "no refusal of $pci names the commands"; return 1; }
+	echo "+ $cmds"
+	sh -c "$cmds" && ls -d "/sys/bus/pci/devices/$pci/vidshare/vidshare"* && ! grep -i vesafb /proc/iomem &&
+		echo 0 > /sys/module/vidshare/parameters/takeover && vidsharectl release "$pci"
+}
+
 leaks() {
 	echo scan > /sys/kernel/debug/kmemleak
 	sleep 6
