@@ -8,6 +8,7 @@
 
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <video/vga.h>
 
 #include "compat.h"
 #include "vidshare.h"
@@ -29,10 +30,17 @@
 #define DISPI_ENABLED		0x01
 #define DISPI_LFB_ENABLED	0x40
 /*
- * VGA ports 0x3c0.. at 0x400 of the register BAR; 0x20 to 0x3c0 unblanks.
- * The Bochs display has no VGA ports; the write goes nowhere there.
+ * VGA ports 0x3c0.. at 0x400 of the register BAR; 0x20 to the attribute
+ * index (0x3c0) unblanks. 0x3c0 takes an index and a value in turn: a read
+ * of input status 1 (0x3da, where the miscellaneous output register's
+ * colour bit puts it) makes the next write an index again, whatever the
+ * driver before left (bochs-drm blanks with an index write). The Bochs
+ * display has no VGA ports; the accesses go nowhere there.
  */
-#define VGA_MMIO_AR_INDEX	0x400
+#define VGA_MMIO_PORT(port)	(0x400 + (port) - VGA_ATT_W)
+#define VGA_MMIO_AR_INDEX	VGA_MMIO_PORT(VGA_ATT_W)
+#define VGA_MMIO_MIS_W		VGA_MMIO_PORT(VGA_MIS_W)
+#define VGA_MMIO_IS1_RC		VGA_MMIO_PORT(VGA_IS1_RC)
 #define VGA_AR_ENABLE_DISPLAY	0x20
 /* Largest DISPI mode QEMU accepts. */
 #define DISPI_MAX_XRES		16000
@@ -92,6 +100,8 @@ static void dispi_get(struct vidshare_device *vdev, struct vidshare_mode *mode)
 
 static void dispi_set(struct vidshare_device *vdev, const struct vidshare_mode *mode)
 {
+	iowrite8(VGA_MIS_COLOR, vdev->regs + VGA_MMIO_MIS_W);
+	ioread8(vdev->regs + VGA_MMIO_IS1_RC);
 	iowrite8(VGA_AR_ENABLE_DISPLAY, vdev->regs + VGA_MMIO_AR_INDEX);
 	dispi_write(vdev, DISPI_INDEX_ENABLE, 0);
 	dispi_write(vdev, DISPI_INDEX_BPP, mode->bpp);
@@ -142,7 +152,7 @@ static u64 radeon_vram_size(struct vidshare_device *vdev)
 
 /* The DISPI registers and the VGA attribute index, in the register BAR. */
 #define DISPI_REGS_LEN	(DISPI_MMIO_OFFSET + ((DISPI_INDEX_VIDEO_MEMORY_64K + 1) << 1))
-static_assert(VGA_MMIO_AR_INDEX < DISPI_REGS_LEN);
+static_assert(VGA_MMIO_IS1_RC < DISPI_REGS_LEN);
 
 #define DISPI_ADAPTER(_name, _bpp, _min)				\
 	{								\
