@@ -12,17 +12,25 @@
 #                                  wait until QEMU reports it gone ("ok")
 #   @@ORACLE-PLUG name             the host must device_add it again
 #   @@DONE
-# The plan (vidshare_test.plan=check|hotplug|adapters|fwfb|nopat|run on the
-# command line) picks the steps: the entries of /plans (tools/testing/
-# vidshare/plans, which the host reads too) for that plan, in order.
+# The plan (vidshare_test.plan=check|hotplug|adapters|fwfb|nopat|run|debian on
+# the command line) picks the steps: the entries of the plans file
+# (tools/testing/vidshare/plans, which the host reads too, next to this
+# script) for that plan, in order.
+#
+# In the test initramfs this is /init, run by busybox. In the Debian guest
+# (the debian plan) a systemd unit of the image runs it with Debian's
+# /bin/sh from the second disk, on a system that is up already.
+plans=${0%/*}/plans
 
-/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
-/bin/busybox --install -s
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
+if [ $$ = 1 ]; then
+	/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
+	/bin/busybox --install -s
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev
+	mount -t debugfs debugfs /sys/kernel/debug
+	mount -t tmpfs tmpfs /tmp
+fi
 
 plan=$(sed -n 's/.*vidshare_test\.plan=\([a-z]*\).*/\1/p' /proc/cmdline)
 # vidshare_test.stress=OPT,ARG,...: more options for every vidshare_stress run
@@ -68,13 +76,14 @@ bar_phys() {
 
 # ask NAME REQUEST VIDSHARECTL...: run a vidsharectl command that holds its
 # share until the host has answered REQUEST (vidsharectl's "wait" reads the
-# answer from ttyS1), then unshares; its output and exit code are block
+# answer from its standard input, ttyS1, which this shell opens: also for a
+# vidsharectl that runs as a user who could not open ttyS1), then unshares; its output and exit code are block
 # NAME-guest.
 ask() {
 	name=$1
 	request=$2
 	shift 2
-	"$@" + wait /dev/ttyS1 + unshare > /tmp/oracle.out 2>&1 &
+	"$@" + wait + unshare < /dev/ttyS1 > /tmp/oracle.out 2>&1 &
 	pid=$!
 	say "$request"
 	wait $pid
@@ -124,6 +133,16 @@ oracle_screen() {
 		vidsharectl -d /dev/$(basename "$dev") mode "$3" + pattern --keep
 }
 
+# oracle_screen_as NAME USER PCI WxHxBPP: oracle_screen as USER would do
+# it: USER's vidsharectl selects the adapter by its PCI address.
+oracle_screen_as() {
+	w=${4%%x*}
+	h=${4#*x}
+	h=${h%%x*}
+	ask "$1" "ORACLE-SCREEN $1 $w $h $3" \
+		runuser -u "$2" -- vidsharectl -s "$3" mode "$4" + pattern --keep
+}
+
 # dyndbg +p|-p: vidshare's dev_dbg() reasons for refusals on or off. The
 # stress provokes hundreds of thousands of refusals, which would flood the
 # log buffer and push out what the judge reads from it.
@@ -153,11 +172,11 @@ cat > /tmp/hotplug <<-'EOF'
 chmod +x /tmp/hotplug
 
 # The adapters plan: vidshare_test.boot=NAME on the command line names the
-# boot, whose adapters /plans lists in its "adapters :boot NAME" line, and
+# boot, whose adapters the plans file lists in its "adapters :boot NAME" line, and
 # what each must look like in its "adapters :adapter LABEL" line.
 boot=$(sed -n 's/.*vidshare_test\.boot=\([^ ]*\).*/\1/p' /proc/cmdline)
 expect=
-[ -n "$boot" ] && expect=$(sed -n "s/^adapters  *:boot  *$boot  *//p" /plans)
+[ -n "$boot" ] && expect=$(sed -n "s/^adapters  *:boot  *$boot  *//p" "$plans")
 
 # find_pci VENDOR DEVICE CLASS BAR BARLEN: the PCI function with these ids,
 # this class and a BAR of this length. Matching never depends on the slot.
@@ -193,13 +212,13 @@ words() {
 	printf '0x%02x5eed%02x 0x%02xcafe%02x' "$1" "$1" "$1" "$1"
 }
 
-# entry LABEL: the fields of adapter LABEL's line in /plans in qdev,
+# entry LABEL: the fields of adapter LABEL's line in the plans file in qdev,
 # vendor, device, class, bar, barlen, fb, wc, modes and bind; what
 # VIDSHARE_EXPECT must say of it in want; its PCI function in pci. False
 # when there is none.
 entry() {
 	read -r _ _ label qdev vendor device class bar barlen fb wc modes bind <<-EOF
-	$(grep -E "^adapters +:adapter +$1 " /plans)
+	$(grep -E "^adapters +:adapter +$1 " "$plans")
 	EOF
 	[ "$label" = "$1" ] || { label=$1; pci=; return 1; }
 	want="vendor=0x$vendor device=0x$device bar=$bar fb_size=$fb wc=$wc modes=$modes"
@@ -632,16 +651,106 @@ held_reported() {
 	echo "$n adapters held by other drivers, each named"
 }
 
+# The Debian guest: std VGA with its 16 MiB BAR, and the non-root user of
+# the image (debian-image.sh), in group video.
+if [ "$plan" = debian ]; then
+	vga=$(find_pci 1234 1111 0300 0 0x1000000)
+	user=vidshare-user
+	debs=${0%/*}/debs
+	# for the entries' own shells (sh -c '...')
+	export vga user DEBIAN_FRONTEND=noninteractive
+fi
+
+# debian_booted: udev is up, and std VGA is as a user finds it: bochs-drm
+# holds it, and its DRM device is there.
+debian_booted() {
+	[ -n "$vga" ] || { echo "no std VGA (1234:1111, class 0300, a 16 MiB BAR0)"; return 1; }
+	systemctl is-active systemd-udevd && udevadm settle &&
+		readlink "/sys/bus/pci/devices/$vga/driver" | grep '/bochs-drm$' &&
+		ls -l /dev/dri/card0
+}
+
+# debian_install: the packages, as a user installs them; DKMS builds the
+# module for the running kernel.
+debian_install() {
+	(cd "$debs" && apt install -y ./vidshare-dkms_*.deb ./vidshare-tools_*.deb) &&
+		dkms status vidshare | grep -F "$(uname -r)" | grep -E ': installed$' &&
+		modinfo vidshare
+}
+
+# debian_node: the packaged udev rule's node.
+debian_node() {
+	udevadm settle
+	ls -l /dev/vidshare*
+	[ "$(stat -c '%U:%G %a' /dev/vidshare0)" = "root:video 660" ]
+}
+
+# debian_release: std VGA back with bochs-drm, and the console's DRM device
+# with it.
+debian_release() {
+	vidsharectl release "$vga" && udevadm settle &&
+		readlink "/sys/bus/pci/devices/$vga/driver" | grep '/bochs-drm$' &&
+		ls -l /dev/dri/card0 && ! ls /dev/vidshare* 2> /dev/null
+}
+
+# debian_remove: the package gone, and the module with it.
+debian_remove() {
+	modprobe -r vidshare && apt remove -y vidshare-dkms &&
+		! modinfo vidshare && ! grep '^vidshare ' /proc/modules &&
+		! dkms status vidshare | grep .
+}
+
+# debian_recipe: the boot recipe of Documentation/vidshare/install.rst
+# ("Giving an adapter to vidshare at boot"), as it says: the sample udev
+# rule the package installs, with std VGA's address, and the initramfs
+# made again.
+debian_recipe() {
+	sed -e "s/0000:00:02\.0/$vga/" -e 's/^#ACTION/ACTION/' \
+		/usr/share/doc/vidshare-dkms/examples/70-vidshare-claim.rules \
+		> /etc/udev/rules.d/70-vidshare-claim.rules &&
+		grep "^ACTION.*$vga" /etc/udev/rules.d/70-vidshare-claim.rules &&
+		update-initramfs -u &&
+		lsinitramfs "/boot/initrd.img-$(uname -r)" | grep 70-vidshare-claim.rules
+}
+
+# debian_recipe_undone: the recipe taken away as install.rst says, and
+# the adapter given back at once.
+debian_recipe_undone() {
+	rm /etc/udev/rules.d/70-vidshare-claim.rules && update-initramfs -u &&
+		debian_release
+}
+
+# reboot_guest: boot again, into the kernel and the initramfs in /boot (which
+# the entries before may have made again), as a boot loader would: kexec,
+# through systemd's kexec target, which shuts the system down first. What
+# the guest wrote to its disk stays (the snapshot lives as long as QEMU).
+# The unit runs this script again on the new boot, which resumes after this
+# entry and reports the entry's block then.
+resume_file=/var/lib/vidshare-test-resume
+reboot_guest() {
+	echo "$block" > $resume_file
+	sync
+	kexec -l "/boot/vmlinuz-$(uname -r)" --initrd="/boot/initrd.img-$(uname -r)" \
+		--reuse-cmdline && systemctl kexec
+	sleep 600
+}
+resume=
+[ "$plan" = debian ] && [ -e $resume_file ] && { resume=$(cat $resume_file); rm $resume_file; }
+
 # The plan's entries, in order: PLAN BLOCK WHEN JUDGE VERDICT COMMAND...
-# in shell words (see /plans). COMMAND is expanded when its turn comes.
+# in shell words (see the plans file). COMMAND is expanded when its turn comes.
 while read -r p rest <&4; do
 	[ "$p" = "$plan" ] || continue
 	eval "set -- $rest"
 	block=$1
+	case $block in :*) continue ;; esac
+	if [ -n "$resume" ]; then
+		[ "$block" = "$resume" ] && { resume=; run "$block" echo "booted again"; }
+		continue
+	fi
 	when=$2
 	judge=$3
 	shift 4
-	case $block in :*) continue ;; esac
 	case $when in
 	-) ;;
 	kunit) [ -e /lib/modules/vidshare_kunit.ko ] || continue ;;
@@ -657,7 +766,7 @@ while read -r p rest <&4; do
 	adapters) "$@" ;;
 	*) run "$block" "$@" ;;
 	esac
-done 4< /plans
+done 4< "$plans"
 say DONE
 sync
 poweroff -f
