@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -1062,6 +1063,53 @@ static int bind_vidshare(const struct cmd *c, const struct adapter *a)
 		      strerror(back ? -back : ENODEV), bdf);
 }
 
+/*
+ * The driver that held an adapter before claim, for release: one file a
+ * PCI address in RUN_DIR (a tmpfs: it is gone after a reboot, as the
+ * binding is), holding the driver's name.
+ */
+#define RUN_DIR		"/run/vidshare"
+
+static char *record_path(char *path, size_t size, const char *bdf)
+{
+	snprintf(path, size, RUN_DIR "/%s", bdf);
+	return path;
+}
+
+/*
+ * Remember that @driver held @bdf: written to a temporary file, then
+ * renamed over the record, so a reader never sees half of it. 0 or -errno.
+ */
+static int record_driver(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int fd, err = 0;
+
+	if ((mkdir("/run", 0755) && errno != EEXIST) ||
+	    (mkdir(RUN_DIR, 0755) && errno != EEXIST))
+		return -errno;
+	snprintf(tmp, sizeof(tmp), RUN_DIR "/.%s.tmp", bdf);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (dprintf(fd, "%s\n", driver) < 0)
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, record_path(path, sizeof(path), bdf)))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void forget_driver(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	unlink(record_path(path, sizeof(path), bdf));
+}
+
 static void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
@@ -1098,7 +1146,7 @@ static int cmd_claim(struct cmd *c)
 	const char *name = c->desc->name, *bdf = c->bdf;
 	char why[1024], prev[64], node[64];
 	struct adapter a;
-	int rc;
+	int rc, err;
 
 	if (adapter_read(bdf, &a))
 		return report(name, ENOENT, "no PCI device %s (vidsharectl list lists the "
@@ -1118,6 +1166,14 @@ static int cmd_claim(struct cmd *c)
 		rc = bind_vidshare(c, &a);
 		if (rc)
 			return rc;
+		/* For release: the driver to give the adapter back to. */
+		err = *a.driver ? record_driver(bdf, a.driver) : 0;
+		if (!*a.driver)
+			forget_driver(bdf);
+		else if (err)
+			fprintf(stderr, "vidsharectl: claim: could not record in %s that %s held "
+				"%s (%s): release gives it to the driver the kernel picks\n",
+				RUN_DIR, a.driver, bdf, strerror(-err));
 	}
 	if (!wait_node(bdf, node, sizeof(node)))
 		return report(name, ENOENT, "vidshare holds %s, but %s did not appear (is "
@@ -1133,12 +1189,106 @@ static int cmd_claim(struct cmd *c)
 	return RC_OK;
 }
 
+/* The driver of @bdf in @buf, "" for none. */
+static void driver_of(const char *bdf, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+
+	link_name(pci_file(path, sizeof(path), bdf, "driver"), buf, size);
+}
+
+/* Bind @bdf to @driver through its bind file; whether @driver holds it. */
+static bool try_bind(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], now[64];
+
+	snprintf(path, sizeof(path), PCI_DRIVERS "/%s/bind", driver);
+	if (write_sysfs(path, bdf))
+		return false;
+	driver_of(bdf, now, sizeof(now));
+	return !strcmp(now, driver);
+}
+
+/* modprobe -q the modalias of @bdf: loads the module of its driver. */
+static void modprobe_alias(const char *bdf)
+{
+	char path[PATH_MAX], alias[256];
+	int status;
+	pid_t pid;
+
+	if (read_line(pci_file(path, sizeof(path), bdf, "modalias"), alias, sizeof(alias)) ||
+	    !*alias)
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (!pid) {
+		char *argv[] = { "modprobe", "-q", "--", alias, NULL };
+		int null = open("/dev/null", O_WRONLY);
+
+		/* Whether a driver took it is what counts: that is checked. */
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execvp(argv[0], argv);
+		execv("/sbin/modprobe", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Give @bdf, which has no driver and no driver_override, to a driver other
+ * than vidshare: @prev, the driver that held it before claim, if it takes
+ * it; else every other PCI driver through its bind file (the kernel
+ * refuses, with ENODEV, the drivers whose id tables do not match it); else,
+ * once the module of its modalias is loaded, the same again. Not through
+ * drivers_probe: that tries the drivers in the order they registered, and
+ * vidshare, whose own id table matches some models (and ids= others), may
+ * come before the driver that held it. The driver that took it in @now;
+ * false if none did.
+ */
+static bool give_back(const char *bdf, const char *prev, char *now, size_t size)
+{
+	struct dirent **names;
+	bool done = false;
+	int round, i, n;
+
+	for (round = 0; round < 2 && !done; round++) {
+		if (round) {
+			/* The new driver takes the adapter when it registers. */
+			modprobe_alias(bdf);
+			driver_of(bdf, now, size);
+			if (*now && strcmp(now, "vidshare"))
+				return true;
+		}
+		if (*prev && strcmp(prev, "vidshare") && try_bind(bdf, prev))
+			break;
+		n = scandir(PCI_DRIVERS, &names, NULL, alphasort);
+		for (i = 0; i < n; i++) {
+			const char *d = names[i]->d_name;
+
+			if (!done && *d != '.' && strcmp(d, "vidshare") && strcmp(d, prev))
+				done = try_bind(bdf, d);
+			free(names[i]);
+		}
+		if (n >= 0)
+			free(names);
+	}
+	driver_of(bdf, now, size);
+	return *now && strcmp(now, "vidshare");
+}
+
 static int cmd_release(struct cmd *c)
 {
 	const char *name = c->desc->name, *bdf = c->bdf;
-	char override[PATH_MAX], path[PATH_MAX], now[64], old[64];
+	char override[PATH_MAX], path[PATH_MAX], now[64], old[64], prev[64];
 	struct adapter a;
-	bool again = false;
+	bool held;
 	int err;
 
 	if (adapter_read(bdf, &a))
@@ -1146,39 +1296,32 @@ static int cmd_release(struct cmd *c)
 			      "adapters)", bdf);
 	pci_file(override, sizeof(override), bdf, "driver_override");
 	read_line(override, old, sizeof(old));
-	if (strcmp(a.driver, "vidshare")) {
+	held = !strcmp(a.driver, "vidshare");
+	if (!held) {
 		/* A claim whose bind never happened: forget it. */
 		if (!strcmp(old, "vidshare"))
 			write_sysfs(override, "\n");
+		forget_driver(bdf);
 		return report(name, ENODEV, "vidshare does not hold %s (%s%s)", bdf,
 			      *a.driver ? "driver " : "no driver holds it", a.driver);
 	}
+	read_line(record_path(path, sizeof(path), bdf), prev, sizeof(prev));
 	err = write_sysfs(PCI_DRIVERS "/vidshare/unbind", bdf);
 	if (err)
 		return report(name, -err, "unbinding %s from vidshare: %s", bdf, strerror(-err));
 	err = write_sysfs(override, "\n");
 	if (err)
 		return report(name, -err, "writing %s: %s", override, strerror(-err));
-	/* Whichever driver the kernel picks, as at boot; its probe may fail. */
-	write_sysfs("/sys/bus/pci/drivers_probe", bdf);
-	link_name(pci_file(path, sizeof(path), bdf, "driver"), now, sizeof(now));
-	/* vidshare's own id table has the model, and no other driver took it. */
-	if (!strcmp(now, "vidshare")) {
-		write_sysfs(PCI_DRIVERS "/vidshare/unbind", bdf);
-		link_name(path, now, sizeof(now));
-		again = true;
-	}
+	forget_driver(bdf);
+	if (!give_back(bdf, prev, now, sizeof(now)))
+		return report(name, ENODEV, "no driver took %s%s%s, which has no driver now; "
+			      "once the kernel's driver for it is loaded, 'echo %s > "
+			      "/sys/bus/pci/drivers_probe' gives it to that driver", bdf,
+			      *prev ? ", not even " : "", prev, bdf);
 	out_begin(name);
 	out_str("pci", bdf);
-	out_str("driver", *now ? now : "none");
+	out_str("driver", now);
 	out_end();
-	if (!*now)
-		fprintf(stderr, "vidsharectl: release: no other driver took %s, which has no "
-			"driver now%s; once the kernel's driver for it is loaded, 'echo %s > "
-			"/sys/bus/pci/drivers_probe' gives it to that driver\n", bdf,
-			again ? " (vidshare, whose id table has the model, took it again: unbound)" :
-			"",
-			bdf);
 	return RC_OK;
 }
 
@@ -1281,8 +1424,8 @@ static const struct cmd_desc cmd_table[] = {
 	  "      it goes back to its driver", true },
 	{ "release", "p", ARITY(1), 0, cmd_release, "BDF",
 	  "give the adapter at BDF back: unbind it from vidshare, clear its\n"
-	  "      driver_override, let the kernel's own driver take it (drivers_probe)\n"
-	  "      and print which did", true },
+	  "      driver_override, bind the driver that held it before claim, else the\n"
+	  "      one the kernel picks (never vidshare), and print which did", true },
 };
 
 static void usage(void)
