@@ -1288,7 +1288,7 @@ static int cmd_release(struct cmd *c)
 	const char *name = c->desc->name, *bdf = c->bdf;
 	char override[PATH_MAX], path[PATH_MAX], now[64], old[64], prev[64];
 	struct adapter a;
-	bool held;
+	bool held, claimed;
 	int err;
 
 	if (adapter_read(bdf, &a))
@@ -1297,22 +1297,33 @@ static int cmd_release(struct cmd *c)
 	pci_file(override, sizeof(override), bdf, "driver_override");
 	read_line(override, old, sizeof(old));
 	held = !strcmp(a.driver, "vidshare");
-	if (!held) {
-		/* A claim whose bind never happened: forget it. */
-		if (!strcmp(old, "vidshare"))
+	claimed = !strcmp(old, "vidshare");
+	/*
+	 * Claimed, but vidshare does not hold it: vidshare was unloaded (or
+	 * removed) after claim, or its bind never happened. With no driver,
+	 * it is given back as if vidshare held it; another driver keeps it.
+	 */
+	if (!held && (!claimed || *a.driver)) {
+		if (claimed)
 			write_sysfs(override, "\n");
 		forget_driver(bdf);
 		return report(name, ENODEV, "vidshare does not hold %s (%s%s)", bdf,
 			      *a.driver ? "driver " : "no driver holds it", a.driver);
 	}
 	read_line(record_path(path, sizeof(path), bdf), prev, sizeof(prev));
-	err = write_sysfs(PCI_DRIVERS "/vidshare/unbind", bdf);
-	if (err)
-		return report(name, -err, "unbinding %s from vidshare: %s", bdf, strerror(-err));
+	if (held) {
+		err = write_sysfs(PCI_DRIVERS "/vidshare/unbind", bdf);
+		if (err)
+			return report(name, -err, "unbinding %s from vidshare: %s", bdf,
+				      strerror(-err));
+	}
 	err = write_sysfs(override, "\n");
 	if (err)
 		return report(name, -err, "writing %s: %s", override, strerror(-err));
 	forget_driver(bdf);
+	if (!held)
+		fprintf(stderr, "vidsharectl: release: vidshare did not hold %s, but its "
+			"driver_override named vidshare: cleared it\n", bdf);
 	if (!give_back(bdf, prev, now, sizeof(now)))
 		return report(name, ENODEV, "no driver took %s%s%s, which has no driver now; "
 			      "once the kernel's driver for it is loaded, 'echo %s > "

@@ -542,6 +542,22 @@ ctl_claim_unloaded() {
 		driver_is "$pci" none && override_clear "$pci"
 }
 
+# vidshare unloaded after claim leaves the adapter without a driver but
+# with a driver_override that names vidshare: release clears it and
+# gives the adapter to another driver, as if vidshare held it (none here:
+# it says so and fails). It ends as it began: vidshare unloaded.
+ctl_release_unloaded() {
+	local pci
+	pci=$(display_pci) || return 1
+	show insmod /lib/modules/vidshare.ko && driver_is "$pci" vidshare &&
+		show sh -c "echo $pci > /sys/bus/pci/drivers/vidshare/unbind" &&
+		ctl /tmp/ctl.out claim "$pci" && want_rc 0 && show rmmod vidshare &&
+		driver_is "$pci" none && show cat "/sys/bus/pci/devices/$pci/driver_override" &&
+		ctl /tmp/ctl.out release "$pci" && want_rc 1 &&
+		want /tmp/ctl.out "did not hold $pci, but its driver_override named vidshare: cleared it" &&
+		want /tmp/ctl.out "no driver took $pci" && driver_is "$pci" none && override_clear "$pci"
+}
+
 # ctl_claim_from PCI DRIVER: DRIVER holds the adapter at PCI; list and -s
 # say so; claim moves it to vidshare, whose device works.
 ctl_claim_from() {
@@ -566,7 +582,9 @@ ctl_release_to() {
 # virtio-vga, which virtio-pci holds, with vidshare loaded with
 # ids=1af4:1050 so that vidshare's ids match it too: claim records
 # virtio-pci in /run/vidshare, and release gives the adapter back to it.
-# vidshare is loaded again (without ids) at the end. Where the boot has no virtio-vga
+# Then claim again and unload vidshare: release still clears the
+# driver_override and gives the adapter back to virtio-pci. vidshare is
+# loaded again (without ids) at the end. Where the boot has no virtio-vga
 # or the kernel no virtio-pci (built in only on Debian's 6.12), it says
 # so and tests nothing.
 ctl_release_previous() {
@@ -583,6 +601,10 @@ ctl_release_previous() {
 		ctl /tmp/ctl.out release "$pci" && want_rc 0 &&
 		want /tmp/ctl.out "^driver: virtio-pci$" && driver_is "$pci" virtio-pci &&
 		override_clear "$pci" && [ ! -e "/run/vidshare/$pci" ] &&
+		ctl /tmp/ctl.out claim "$pci" && want_rc 0 && show rmmod vidshare &&
+		driver_is "$pci" none && ctl /tmp/ctl.out --json release "$pci" && want_rc 0 &&
+		want /tmp/ctl.out "^\{\"cmd\":\"release\",\"pci\":\"$pci\",\"driver\":\"virtio-pci\"\}$" &&
+		driver_is "$pci" virtio-pci && override_clear "$pci" &&
 		ls "/sys/bus/pci/devices/$pci/" | grep -q '^virtio[0-9]'
 	rc=$?
 	[ -e /sys/module/vidshare ] && rmmod vidshare
