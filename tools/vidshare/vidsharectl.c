@@ -1118,33 +1118,55 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
-/*
- * Wait, up to 5 s, for the device node of the vidshare device of @bdf
- * (devtmpfs or udev makes it) and, where udev runs, for udev's queue to
- * empty, as `udevadm settle` does: then udev's rules (the node's group and
- * mode) have been applied. The node in @node; false if there is none.
- */
-static bool wait_node(const char *bdf, char *node, size_t size)
+/* Whether @a is before @b. */
+static bool ts_before(const struct timespec *a, const struct timespec *b)
 {
-	bool udev = !access("/run/udev/control", F_OK);
-	char name[32];
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Wait, up to 10 s, for the device node of the vidshare device of @bdf
+ * and, where udev runs (/run/udev/control exists), for udev's database
+ * entry of it, /run/udev/data/cMAJOR:MINOR, which udev writes once it has
+ * applied its rules: the node's group and mode. devtmpfs makes the node
+ * before that, and udev's queue may not even exist yet. An entry last
+ * written before @since (when claim bound the adapter; all times count if
+ * NULL) is an earlier device's with the same numbers, whose removal udev
+ * has not processed yet. The node in @node; false if there is none.
+ */
+static bool wait_node(const char *bdf, const struct timespec *since, char *node, size_t size)
+{
+	bool udev = !access("/run/udev/control", F_OK), entry = false;
+	char name[32], path[PATH_MAX], dev[32] = "";
 	struct stat st;
 	int i;
 
-	for (i = 0; i < 50; i++) {
+	for (i = 0; i < 100; i++) {
 		vidshare_node(bdf, name, sizeof(name));
 		snprintf(node, size, "/dev/%s", name);
-		if (*name && !stat(node, &st) && (!udev || access("/run/udev/queue", F_OK)))
+		if (*name && udev) {
+			snprintf(path, sizeof(path), PCI_DEVICES "/%s/vidshare/%s/dev", bdf, name);
+			if (!read_line(path, dev, sizeof(dev)) && *dev) {
+				snprintf(path, sizeof(path), "/run/udev/data/c%s", dev);
+				entry = !stat(path, &st) && (!since || !ts_before(&st.st_mtim, since));
+			}
+		}
+		if (*name && !stat(node, &st) && (!udev || entry))
 			return true;
 		sleep_ms(100);
 	}
-	return *name && !stat(node, &st);
+	if (!*name || stat(node, &st))
+		return false;
+	fprintf(stderr, "vidsharectl: claim: udev has not processed %s yet (no %s after 10 s): "
+		"its group and mode may not be set\n", node, *dev ? path : "/run/udev/data entry");
+	return true;
 }
 
 static int cmd_claim(struct cmd *c)
 {
 	const char *name = c->desc->name, *bdf = c->bdf;
 	char why[1024], prev[64], node[64];
+	struct timespec since, *bound = NULL;
 	struct adapter a;
 	int rc, err;
 
@@ -1163,6 +1185,8 @@ static int cmd_claim(struct cmd *c)
 			report(name, EBUSY, "%s", why);
 			return RC_CONSOLE;
 		}
+		clock_gettime(CLOCK_REALTIME_COARSE, &since);
+		bound = &since;
 		rc = bind_vidshare(c, &a);
 		if (rc)
 			return rc;
@@ -1175,7 +1199,7 @@ static int cmd_claim(struct cmd *c)
 				"%s (%s): release gives it to the driver the kernel picks\n",
 				RUN_DIR, a.driver, bdf, strerror(-err));
 	}
-	if (!wait_node(bdf, node, sizeof(node)))
+	if (!wait_node(bdf, bound, node, sizeof(node)))
 		return report(name, ENOENT, "vidshare holds %s, but %s did not appear (is "
 			      "devtmpfs mounted on /dev?)", bdf, node);
 	adapter_read(bdf, &a);

@@ -542,6 +542,45 @@ ctl_claim_unloaded() {
 		driver_is "$pci" none && override_clear "$pci"
 }
 
+# Where udev runs (/run/udev/control), claim waits for udev's entry of
+# the new device (/run/udev/data/cMAJOR:MINOR, written once its rules have
+# set the node's group and mode), not only for the node, which devtmpfs
+# makes first; an entry older than the claim (an earlier device's with the
+# same numbers, its removal not yet processed) does not count. There is no
+# udev here: the test plays it, writing the entry 2 s after the device
+# appeared. It ends with vidshare holding the adapter, claimed.
+ctl_claim_waits_for_udev() {
+	local pci major m i start end
+	pci=$(display_pci) || return 1
+	major=$(sed -n 's/^ *\([0-9]*\) vidshare$/\1/p' /proc/devices)
+	[ -n "$major" ] || { echo "FAIL: no vidshare in /proc/devices"; return 1; }
+	mkdir -p /run/udev/data && : > /run/udev/control || return 1
+	for m in 0 1 2 3; do
+		touch -d '2000-01-01 00:00' "/run/udev/data/c$major:$m" || return 1
+	done
+	rm -f /tmp/claimed /tmp/early
+	(
+		for i in $(seq 100); do
+			ls "/sys/bus/pci/devices/$pci/vidshare/"vidshare*/dev > /dev/null 2>&1 && break
+			sleep 0.1
+		done
+		sleep 2
+		[ -e /tmp/claimed ] && : > /tmp/early
+		echo "+ (udev) touch /run/udev/data/c$(cat "/sys/bus/pci/devices/$pci/vidshare/"vidshare*/dev)"
+		touch "/run/udev/data/c$(cat "/sys/bus/pci/devices/$pci/vidshare/"vidshare*/dev)"
+	) &
+	start=$(date +%s)
+	ctl /tmp/ctl.out claim "$pci"
+	: > /tmp/claimed
+	end=$(date +%s)
+	wait
+	rm -rf /run/udev
+	echo "claim took $((end - start)) s"
+	want_rc 0 && driver_is "$pci" vidshare || return 1
+	[ ! -e /tmp/early ] || { echo "FAIL: claim did not wait for udev's entry"; return 1; }
+	[ $((end - start)) -lt 8 ] || { echo "FAIL: claim did not see udev's entry"; return 1; }
+}
+
 # vidshare unloaded after claim leaves the adapter without a driver but
 # with a driver_override that names vidshare: release clears it and
 # gives the adapter to another driver, as if vidshare held it (none here:
