@@ -973,16 +973,44 @@ static void find_displays(const char *dir, const char *prefix, const char *apath
 }
 
 /*
+ * Whether the VGA text console (vgacon, whose /sys/class/vtconsole/vtconN
+ * is named "(S) VGA+") is bound: it shows on the boot adapter, through
+ * the legacy VGA ranges, whichever driver holds the adapter, or none.
+ */
+static bool vga_text_console(void)
+{
+	char path[PATH_MAX], buf[128];
+	DIR *d = opendir("/sys/class/vtconsole");
+	bool found = false;
+	struct dirent *e;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (strncmp(e->d_name, "vtcon", 5))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/vtconsole/%s/name", e->d_name);
+		if (read_line(path, buf, sizeof(buf)) || !strstr(buf, "VGA+"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/vtconsole/%s/bind", e->d_name);
+		found = !read_line(path, buf, sizeof(buf)) && buf[0] == '1';
+	}
+	closedir(d);
+	return found;
+}
+
+/*
  * Why taking @a from its driver would leave this machine without a
  * console, in @buf; NULL if it would not. It would when a console is on @a
- * (a DRM device or a framebuffer of its own, or a firmware framebuffer on
- * the boot adapter), no other display adapter has a driver, and the
- * kernel's consoles are all virtual terminals (no serial console).
+ * (a DRM device or a framebuffer of its own; on the boot adapter, a
+ * firmware framebuffer or the VGA text console), no other display adapter
+ * has a driver, and the kernel's consoles are all virtual terminals (no
+ * serial console).
  */
 static const char *only_console(const struct adapter *a, char *buf, size_t size)
 {
 	char path[PATH_MAX], apath[PATH_MAX], active[256], *p, *w;
-	bool on_it = false, firmware = false;
+	bool on_it = false, firmware = false, vgacon;
 	struct dirent **names;
 	struct adapter o;
 	int i, n, others = 0;
@@ -991,7 +1019,8 @@ static const char *only_console(const struct adapter *a, char *buf, size_t size)
 		return NULL;
 	find_displays("/sys/class/graphics", "fb", apath, &on_it, &firmware, &others);
 	find_displays("/sys/class/drm", "card", apath, &on_it, &firmware, &others);
-	if (!on_it && !(firmware && a->boot_vga))
+	vgacon = a->boot_vga && vga_text_console();
+	if (!on_it && !(firmware && a->boot_vga) && !vgacon)
 		return NULL;
 	n = scandir(PCI_DEVICES, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
@@ -1013,8 +1042,8 @@ static const char *only_console(const struct adapter *a, char *buf, size_t size)
 	snprintf(buf, size, "%s (%s) shows this machine's only console (on %s%s; the "
 		 "kernel's consoles: %s): without it there would be none. Use a serial console "
 		 "or another display adapter, or --force", a->bdf, a->model,
-		 *a->driver ? "driver " : "a firmware framebuffer",
-		 *a->driver ? a->driver : "", *active ? active : "none");
+		 *a->driver ? "driver " : on_it || firmware ? "a firmware framebuffer" :
+		 "the VGA text console", *a->driver ? a->driver : "", *active ? active : "none");
 	return buf;
 }
 

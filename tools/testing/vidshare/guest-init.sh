@@ -517,6 +517,27 @@ ctl_release() {
 		want /tmp/ctl.out "vidshare does not hold $pci"
 }
 
+# The VGA text console shows on the boot adapter, std VGA here, which has
+# no driver now: with the kernel's consoles all virtual terminals (the
+# serial console hidden by a bind mount), claim refuses to take it
+# (status 4) and changes nothing. Where no VGA text console is bound, it
+# says so and tests nothing.
+ctl_claim_refused_vga_console() {
+	local pci v vgacon=
+	pci=$(display_pci) || return 1
+	for v in /sys/class/vtconsole/vtcon*; do
+		echo "$v: $(cat "$v/name"), bind $(cat "$v/bind")"
+		grep -q "VGA+" "$v/name" && [ "$(cat "$v/bind")" = 1 ] && vgacon=$v
+	done
+	[ -n "$vgacon" ] || { echo "no VGA text console bound here: nothing to test"; return 0; }
+	echo tty0 > /tmp/console-active
+	show mount --bind /tmp/console-active /sys/class/tty/console/active || return 1
+	ctl /tmp/ctl.out claim "$pci"
+	umount /sys/class/tty/console/active
+	want_rc 4 && want /tmp/ctl.out "$pci .* shows this machine's only console \(on the VGA text console" &&
+		driver_is "$pci" none && override_clear "$pci"
+}
+
 # An adapter vidshare does not hold is named from the PCI ids database:
 # its vendor's device, not another vendor's device of the same id.
 ctl_pci_ids() {
