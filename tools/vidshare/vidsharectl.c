@@ -1719,11 +1719,12 @@ static bool in_list(const char *list, const char *word)
 
 /*
  * Why opening @path failed with EACCES, in @buf: the group the device node
- * is for, and how to join it.
+ * is for, whether that group may open it as asked (read, and write unless
+ * @read_only), and how to join the group.
  */
 static const char *access_hint(const char *path, bool read_only, char *buf, size_t size)
 {
-	char owner[64], group[64], members[512], user[64];
+	char owner[64], group[64], members[512], user[64], join[400], ogm[140];
 	gid_t groups[NGROUPS_MAX];
 	bool in_session;
 	struct stat st;
@@ -1739,11 +1740,11 @@ static const char *access_hint(const char *path, bool read_only, char *buf, size
 	}
 	if (!etc_lookup("/etc/passwd", getuid(), user, sizeof(user), NULL, 0))
 		snprintf(user, sizeof(user), "USER");
-	if (!st.st_gid || !(st.st_mode & (read_only ? S_IRGRP : S_IRGRP | S_IWGRP))) {
+	snprintf(ogm, sizeof(ogm), "%s:%s %04o", owner, group, (unsigned int)st.st_mode & 07777);
+	if (!st.st_gid || !(st.st_mode & S_IRGRP)) {
 		snprintf(buf, size,
-			 "permission denied: %s is %s:%s %04o, for no group: vidshare's udev rule "
-			 "(60-vidshare.rules) gives it to group video, mode 0660", path, owner,
-			 group, (unsigned int)st.st_mode & 07777);
+			 "permission denied: %s is %s, for no group: vidshare's udev rule "
+			 "(60-vidshare.rules) gives it to group video, mode 0660", path, ogm);
 		return buf;
 	}
 	n = getgroups(ARRAY_SIZE(groups), groups);
@@ -1751,16 +1752,24 @@ static const char *access_hint(const char *path, bool read_only, char *buf, size
 	for (i = 0; i < n; i++)
 		in_session |= groups[i] == st.st_gid;
 	if (in_session)
-		snprintf(buf, size, "permission denied: %s is %s:%s %04o, and this process is in "
-			 "group %s", path, owner, group, (unsigned int)st.st_mode & 07777, group);
+		snprintf(join, sizeof(join), "this process is in group %s", group);
 	else if (in_list(members, user))
-		snprintf(buf, size, "permission denied: %s is for group %s (%s:%s %04o); %s is "
-			 "in group %s, but this login session is not yet: log in again", path,
-			 group, owner, group, (unsigned int)st.st_mode & 07777, user, group);
+		snprintf(join, sizeof(join), "%s is in group %s, but this login session is not "
+			 "yet: log in again", user, group);
 	else
-		snprintf(buf, size, "permission denied: %s is for group %s (%s:%s %04o); add "
-			 "the user to it with 'usermod -aG %s %s' (as root) and log in again",
-			 path, group, owner, group, (unsigned int)st.st_mode & 07777, group, user);
+		snprintf(join, sizeof(join), "add the user to it with 'usermod -aG %s %s' (as "
+			 "root) and log in again", group, user);
+	/* The open needs read, and write unless read-only: the group lacks write. */
+	if (!read_only && !(st.st_mode & S_IWGRP))
+		snprintf(buf, size, "permission denied: %s is %s: group %s may read it but not "
+			 "write it, so only -r (read-only shares) opens it; vidshare's udev rule "
+			 "(60-vidshare.rules) makes it 0660; %s", path, ogm, group, join);
+	else if (in_session)
+		snprintf(buf, size, "permission denied: %s is %s, and %s, which may open it: "
+			 "something else denies it (an ACL or a security module?)", path, ogm, join);
+	else
+		snprintf(buf, size, "permission denied: %s is for group %s (%s); %s", path, group,
+			 ogm, join);
 	return buf;
 }
 

@@ -471,6 +471,34 @@ ctl_eacces() {
 	want_rc 3 && want /tmp/ctl.out "is root:root 0660, for no group: .*60-vidshare.rules"
 }
 
+# A node the group may only read (root:video 0640), the user in group
+# video: opening it read-write fails with EACCES, and the message says
+# the group lacks write and that -r opens it, not only that the user is
+# in the group; -r opens it. Runs after ctl_eacces (its /etc/passwd and
+# /etc/group, the user in group video); the node is root:root 0660 again
+# at the end.
+ctl_eacces_group_read_only() {
+	local pci node rc
+	pci=$(display_pci) && node=$(node_of "$pci") || return 1
+	grep -q '^video:x:44:user$' /etc/group || { echo "FAIL: user is not in group video"; return 1; }
+	show chgrp video "$node" && show chmod 0640 "$node" || return 1
+	rc=1
+	echo "+ su user -c 'vidsharectl -s $pci info'"
+	su user -c "vidsharectl -s $pci info" > /tmp/ctl.out 2>&1
+	ctl_rc=$?
+	cat /tmp/ctl.out
+	if want_rc 3 &&
+		want /tmp/ctl.out "permission denied: $node is root:video 0640: group video may read it but not write it, so only -r" &&
+		want /tmp/ctl.out "this process is in group video"; then
+		echo "+ su user -c 'vidsharectl -r -s $pci info'"
+		su user -c "vidsharectl -r -s $pci info" > /tmp/ctl.out 2>&1
+		ctl_rc=$?
+		cat /tmp/ctl.out
+		want_rc 0 && want /tmp/ctl.out "^pci: $pci$" && rc=0
+	fi
+	show chmod 0660 "$node" && show chgrp root "$node" && return $rc
+}
+
 # Unbound through sysfs: list shows no driver, -s says who holds it (no
 # one) and how to give it to vidshare.
 ctl_unbound() {
