@@ -253,6 +253,7 @@ struct adapter {
 	unsigned int vendor, device, class;
 	bool boot_vga;		/* the adapter the firmware booted on */
 	char driver[64];	/* the driver that holds it, "" for none */
+	char firmware[32];	/* with no driver, the firmware framebuffer on it */
 	char node[32];		/* "vidshare0" if vidshare holds it, else "" */
 	char model[256];
 };
@@ -426,6 +427,48 @@ static unsigned int pci_hex(const char *bdf, const char *name)
 	return strtoul(buf, NULL, 16);
 }
 
+/*
+ * The firmware framebuffer driver (vesafb, efifb, simplefb, simpledrm...)
+ * that holds memory of one of the BARs of PCI function @bdf, in @buf, ""
+ * for none: the range such a driver requests, named after it, nested in
+ * /proc/iomem under the BAR's range, which has the function's name. The
+ * nesting is there for users other than root too, who read every address
+ * as 0.
+ */
+static void firmware_fb(const char *bdf, char *buf, size_t size)
+{
+	static const char *const drivers[] = {
+		"vesafb", "efifb", "simplefb", "simpledrm", "vesadrm", "efidrm", "ofdrm", "offb",
+	};
+	FILE *f = fopen("/proc/iomem", "re");
+	char line[256], *name;
+	int depth, bar = -1;	/* the depth of the BAR line we are under */
+	size_t i;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (!*buf && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		depth = strspn(line, " ");
+		name = strstr(line, " : ");
+		if (!name)
+			continue;
+		name += 3;
+		if (bar >= 0 && depth <= bar)
+			bar = -1;
+		if (bar < 0) {
+			if (!strcmp(name, bdf))
+				bar = depth;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(drivers); i++)
+			if (!strcmp(name, drivers[i]))
+				copy_str(buf, size, name);
+	}
+	fclose(f);
+}
+
 /* @a, for PCI function @bdf; 0, or -ENOENT if there is no such function. */
 static int adapter_read(const char *bdf, struct adapter *a)
 {
@@ -443,6 +486,8 @@ static int adapter_read(const char *bdf, struct adapter *a)
 	link_name(pci_file(path, sizeof(path), bdf, "driver"), a->driver, sizeof(a->driver));
 	if (!strcmp(a->driver, "vidshare"))
 		vidshare_node(bdf, a->node, sizeof(a->node));
+	if (!*a->driver && a->class >> 16 == 0x03)
+		firmware_fb(bdf, a->firmware, sizeof(a->firmware));
 	model_name(a);
 	return 0;
 }
@@ -1392,12 +1437,18 @@ static int cmd_release(struct cmd *c)
 /* One adapter of list: a line of its table, or an object of its array. */
 static void out_adapter(const struct adapter *a, bool first)
 {
-	char node[40];
+	char node[40], driver[64];
 
 	snprintf(node, sizeof(node), "/dev/%s", a->node);
 	if (!json) {
-		printf("%-12s  %04x:%04x  %-12s  %-14s  %s\n", a->bdf, a->vendor, a->device,
-		       *a->driver ? a->driver : "none", *a->node ? node : "-", a->model);
+		if (*a->driver)
+			copy_str(driver, sizeof(driver), a->driver);
+		else if (*a->firmware)
+			snprintf(driver, sizeof(driver), "%s (firmware)", a->firmware);
+		else
+			copy_str(driver, sizeof(driver), "none");
+		printf("%-12s  %04x:%04x  %-20s  %-14s  %s\n", a->bdf, a->vendor, a->device,
+		       driver, *a->node ? node : "-", a->model);
 		return;
 	}
 	printf("%s{\"pci\":", first ? "" : ",");
@@ -1410,6 +1461,10 @@ static void out_adapter(const struct adapter *a, bool first)
 		out_str("driver", a->driver);
 	else
 		printf(",\"driver\":null");
+	if (*a->firmware)
+		out_str("firmware", a->firmware);
+	else
+		printf(",\"firmware\":null");
 	if (*a->node)
 		out_str("node", node);
 	else
@@ -1434,7 +1489,7 @@ static int cmd_list(struct cmd *c)
 	if (json)
 		printf(",\"adapters\":[");
 	else
-		printf("%-12s  %-9s  %-12s  %-14s  %s\n", "PCI", "IDS", "DRIVER", "NODE", "MODEL");
+		printf("%-12s  %-9s  %-20s  %-14s  %s\n", "PCI", "IDS", "DRIVER", "NODE", "MODEL");
 	for (i = 0; i < n; i++) {
 		if (*names[i]->d_name != '.' && !adapter_read(names[i]->d_name, &a) &&
 		    is_display(&a)) {

@@ -414,7 +414,7 @@ ctl_list() {
 		want /tmp/ctl.out "^PCI +IDS +DRIVER +NODE +MODEL$" &&
 		want /tmp/ctl.out "^$pci +1234:1111 +vidshare +$node +QEMU standard VGA$" &&
 		ctl /tmp/ctl.out --json list && want_rc 0 &&
-		want /tmp/ctl.out "^\{\"cmd\":\"list\",\"adapters\":\[\{\"pci\":\"$pci\",\"vendor\":4660,\"device\":4369,\"class\":196608,\"boot_vga\":1,\"driver\":\"vidshare\",\"node\":\"$node\",\"model\":\"QEMU standard VGA\"\}\]\}$"
+		want /tmp/ctl.out "^\{\"cmd\":\"list\",\"adapters\":\[\{\"pci\":\"$pci\",\"vendor\":4660,\"device\":4369,\"class\":196608,\"boot_vga\":1,\"driver\":\"vidshare\",\"firmware\":null,\"node\":\"$node\",\"model\":\"QEMU standard VGA\"\}\]\}$"
 }
 
 # -s opens the adapter at a PCI address, long or short; info shows the
@@ -698,6 +698,28 @@ ctl_release_previous() {
 	[ -e /sys/module/vidshare ] && rmmod vidshare
 	show insmod /lib/modules/vidshare.ko || rc=1
 	return $rc
+}
+
+# No PCI driver holds std VGA, vesafb holds its BAR0: list shows it as
+# "vesafb (firmware)", in JSON as "firmware" (the driver null), for root
+# and, through /proc/iomem's nesting (its addresses read as 0), for a
+# user too.
+ctl_list_firmware() {
+	local pci
+	pci=$(display_pci) || return 1
+	ctl /tmp/ctl.out list && want_rc 0 &&
+		want /tmp/ctl.out "^$pci +1234:1111 +vesafb \(firmware\) +- +" &&
+		ctl /tmp/ctl.out --json list && want_rc 0 &&
+		want /tmp/ctl.out "\"pci\":\"$pci\",.*\"driver\":null,\"firmware\":\"vesafb\",\"node\":null," ||
+		return 1
+	mkdir -p /etc
+	printf 'root:x:0:0:root:/:/bin/sh\nuser:x:1000:1000:user:/:/bin/sh\n' > /etc/passwd
+	printf 'root:x:0:\nuser:x:1000:\n' > /etc/group
+	echo "+ su user -c 'vidsharectl list'"
+	su user -c "vidsharectl list" > /tmp/ctl.out 2>&1
+	ctl_rc=$?
+	cat /tmp/ctl.out
+	want_rc 0 && want /tmp/ctl.out "^$pci +1234:1111 +vesafb \(firmware\) +- +"
 }
 
 # The firmware framebuffer (vesafb) shows the console on std VGA. With
