@@ -1093,10 +1093,21 @@ static const char *only_console(const struct adapter *a, char *buf, size_t size)
 }
 
 /*
- * Move @a to vidshare: driver_override, unbind, bind. If vidshare does not
- * take it, it goes back to the driver that held it.
+ * Put back the driver_override @old (sysfs shows none as "(null)") in the
+ * file @path, except a stale "vidshare": that would keep every other
+ * driver off the adapter that claim just failed to give to vidshare.
  */
-static int bind_vidshare(const struct cmd *c, const struct adapter *a)
+static void restore_override(const char *path, const char *old)
+{
+	write_sysfs(path, *old && strcmp(old, "vidshare") ? old : "\n");
+}
+
+/*
+ * Move @a to vidshare: driver_override, unbind, bind. If vidshare does not
+ * take it, it goes back to the driver that held it, and its
+ * driver_override back to @old.
+ */
+static int bind_vidshare(const struct cmd *c, const struct adapter *a, const char *old)
 {
 	const char *name = c->desc->name, *bdf = a->bdf;
 	char override[PATH_MAX], path[PATH_MAX], now[64];
@@ -1109,7 +1120,7 @@ static int bind_vidshare(const struct cmd *c, const struct adapter *a)
 	if (*a->driver) {
 		err = write_sysfs(pci_file(path, sizeof(path), bdf, "driver/unbind"), bdf);
 		if (err) {
-			write_sysfs(override, "\n");
+			restore_override(override, old);
 			return report(name, -err, "%s did not let go of %s: %s", a->driver, bdf,
 				      strerror(-err));
 		}
@@ -1120,14 +1131,20 @@ static int bind_vidshare(const struct cmd *c, const struct adapter *a)
 		return RC_OK;
 	if (!err)
 		err = -ENODEV;
-	/* As it was: no override, and its driver. */
+	/*
+	 * As it was: its driver (bound with no override, which might name
+	 * another driver), then its override.
+	 */
 	write_sysfs(override, "\n");
+	if (*a->driver) {
+		snprintf(path, sizeof(path), PCI_DRIVERS "/%s/bind", a->driver);
+		back = write_sysfs(path, bdf);
+		link_name(pci_file(path, sizeof(path), bdf, "driver"), now, sizeof(now));
+	}
+	restore_override(override, old);
 	if (!*a->driver)
 		return report(name, -err, "vidshare did not take %s (%s; the kernel log says "
 			      "why): left it without a driver, as it was", bdf, strerror(-err));
-	snprintf(path, sizeof(path), PCI_DRIVERS "/%s/bind", a->driver);
-	back = write_sysfs(path, bdf);
-	link_name(pci_file(path, sizeof(path), bdf, "driver"), now, sizeof(now));
 	if (!strcmp(now, a->driver))
 		return report(name, -err, "vidshare did not take %s (%s; the kernel log says "
 			      "why): gave it back to %s", bdf, strerror(-err), a->driver);
@@ -1239,7 +1256,7 @@ static bool wait_node(const char *bdf, const struct timespec *since, char *node,
 static int cmd_claim(struct cmd *c)
 {
 	const char *name = c->desc->name, *bdf = c->bdf;
-	char why[1024], prev[64], node[64];
+	char why[1024], prev[64], node[64], override[PATH_MAX], old[64];
 	struct timespec since, *bound = NULL;
 	struct adapter a;
 	int rc, err;
@@ -1253,15 +1270,22 @@ static int cmd_claim(struct cmd *c)
 	if (access(PCI_DRIVERS "/vidshare", F_OK))
 		return report(name, ENOENT, "vidshare is not loaded: load it with 'modprobe "
 			      "vidshare', then claim %s again", bdf);
-	copy_str(prev, sizeof(prev), *a.driver ? a.driver : "none");
+	copy_str(prev, sizeof(prev), a.driver);
+	read_line(pci_file(override, sizeof(override), bdf, "driver_override"), old, sizeof(old));
+	if (!strcmp(old, "(null)"))
+		*old = '\0';
 	if (strcmp(a.driver, "vidshare")) {
+		/* Someone keeps it for another driver (vfio-pci, for a VM, say). */
+		if (!(c->opts & OPT_FORCE) && *old && strcmp(old, "vidshare"))
+			return report(name, EBUSY, "%s's driver_override is \"%s\": it is kept for "
+				      "that driver; --force replaces it", bdf, old);
 		if (!(c->opts & OPT_FORCE) && only_console(&a, why, sizeof(why))) {
 			report(name, EBUSY, "%s", why);
 			return RC_CONSOLE;
 		}
 		clock_gettime(CLOCK_REALTIME_COARSE, &since);
 		bound = &since;
-		rc = bind_vidshare(c, &a);
+		rc = bind_vidshare(c, &a, old);
 		if (rc)
 			return rc;
 		/* For release: the driver to give the adapter back to. */
@@ -1280,7 +1304,7 @@ static int cmd_claim(struct cmd *c)
 	out_begin(name);
 	out_str("pci", bdf);
 	out_str("model", a.model);
-	out_str("previous_driver", prev);
+	out_str("previous_driver", *prev ? prev : "none");
 	out_str("driver", a.driver);
 	out_str("node", node);
 	out_end();

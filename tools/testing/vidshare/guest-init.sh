@@ -566,6 +566,26 @@ ctl_claim_refused_vga_console() {
 		driver_is "$pci" none && override_clear "$pci"
 }
 
+# A driver_override that names another driver (vfio-pci, which keeps an
+# adapter for a virtual machine) is someone else's: claim refuses to
+# replace it and changes nothing; --force replaces it and claims. Then
+# release, which finds no other driver for std VGA here.
+ctl_claim_over_override() {
+	local pci o
+	pci=$(display_pci) || return 1
+	o=/sys/bus/pci/devices/$pci/driver_override
+	show sh -c "echo vfio-pci > $o" || return 1
+	ctl /tmp/ctl.out claim "$pci"
+	if ! { want_rc 1 && want /tmp/ctl.out "driver_override is \"vfio-pci\": .*--force replaces it" &&
+		driver_is "$pci" none && [ "$(cat "$o")" = vfio-pci ]; }; then
+		echo > "$o"
+		return 1
+	fi
+	ctl /tmp/ctl.out claim --force "$pci" && want_rc 0 && want /tmp/ctl.out "^driver: vidshare$" &&
+		driver_is "$pci" vidshare && [ "$(cat "$o")" = vidshare ] &&
+		ctl /tmp/ctl.out release "$pci" && want_rc 1 && driver_is "$pci" none && override_clear "$pci"
+}
+
 # An adapter vidshare does not hold is named from the PCI ids database:
 # its vendor's device, not another vendor's device of the same id.
 ctl_pci_ids() {
@@ -752,6 +772,21 @@ fwfb_claim_failed_bind() {
 	want_rc 1 && want /tmp/ctl.out "vidshare did not take $pci .*left it without a driver, as it was" &&
 		driver_is "$pci" none && override_clear "$pci" && grep -i vesafb /proc/iomem &&
 		! ls -d /sys/class/vidshare/vidshare* 2> /dev/null
+}
+
+# The same, over a driver_override that names another driver: claim
+# --force replaces it, and when vidshare refuses the adapter, puts it
+# back (and clears it at the end).
+ctl_claim_failed_keeps_override() {
+	local pci o rc=1
+	pci=$(display_pci) || return 1
+	o=/sys/bus/pci/devices/$pci/driver_override
+	show sh -c "echo vfio-pci > $o" || return 1
+	ctl /tmp/ctl.out claim --force "$pci"
+	want_rc 1 && want /tmp/ctl.out "vidshare did not take $pci .*left it without a driver, as it was" &&
+		driver_is "$pci" none && show cat "$o" && [ "$(cat "$o")" = vfio-pci ] && rc=0
+	echo > "$o"
+	return $rc
 }
 
 # The two commands vidshare's refusal names, run as it prints them: the
