@@ -180,6 +180,15 @@ static void out_str(const char *key, const char *val)
 	}
 }
 
+/* A string that may be missing (""): "none" in text, null in JSON. */
+static void out_opt(const char *key, const char *val)
+{
+	if (json && !*val)
+		printf(",\"%s\":null", key);
+	else
+		out_str(key, *val ? val : "none");
+}
+
 static void out_num(enum fmt f, const char *key, unsigned long long v)
 {
 	if (json)
@@ -1304,9 +1313,9 @@ static int cmd_claim(struct cmd *c)
 	out_begin(name);
 	out_str("pci", bdf);
 	out_str("model", a.model);
-	out_str("previous_driver", *prev ? prev : "none");
-	out_str("driver", a.driver);
-	out_str("node", node);
+	out_opt("previous_driver", prev);
+	out_opt("driver", a.driver);
+	out_opt("node", node);
 	out_end();
 	return RC_OK;
 }
@@ -1453,7 +1462,7 @@ static int cmd_release(struct cmd *c)
 			      *prev ? ", not even " : "", prev, bdf);
 	out_begin(name);
 	out_str("pci", bdf);
-	out_str("driver", now);
+	out_opt("driver", now);
 	out_end();
 	return RC_OK;
 }
@@ -1481,18 +1490,9 @@ static void out_adapter(const struct adapter *a, bool first)
 	out_num(F_ID, "device", a->device);
 	out_num(F_HEX, "class", a->class);
 	out_num(F_DEC, "boot_vga", a->boot_vga);
-	if (*a->driver)
-		out_str("driver", a->driver);
-	else
-		printf(",\"driver\":null");
-	if (*a->firmware)
-		out_str("firmware", a->firmware);
-	else
-		printf(",\"firmware\":null");
-	if (*a->node)
-		out_str("node", node);
-	else
-		printf(",\"node\":null");
+	out_opt("driver", a->driver);
+	out_opt("firmware", a->firmware);
+	out_opt("node", *a->node ? node : "");
 	out_str("model", a->model);
 	printf("}");
 }

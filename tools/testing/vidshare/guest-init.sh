@@ -568,8 +568,9 @@ ctl_claim_refused_vga_console() {
 
 # A driver_override that names another driver (vfio-pci, which keeps an
 # adapter for a virtual machine) is someone else's: claim refuses to
-# replace it and changes nothing; --force replaces it and claims. Then
-# release, which finds no other driver for std VGA here.
+# replace it and changes nothing; --force replaces it and claims (in
+# JSON: no previous driver is null). Then release, which finds no other
+# driver for std VGA here.
 ctl_claim_over_override() {
 	local pci o
 	pci=$(display_pci) || return 1
@@ -581,7 +582,8 @@ ctl_claim_over_override() {
 		echo > "$o"
 		return 1
 	fi
-	ctl /tmp/ctl.out claim --force "$pci" && want_rc 0 && want /tmp/ctl.out "^driver: vidshare$" &&
+	ctl /tmp/ctl.out --json claim --force "$pci" && want_rc 0 &&
+		want /tmp/ctl.out "\"previous_driver\":null,\"driver\":\"vidshare\",\"node\":\"/dev/vidshare[0-9]+\"\}$" &&
 		driver_is "$pci" vidshare && [ "$(cat "$o")" = vidshare ] &&
 		ctl /tmp/ctl.out release "$pci" && want_rc 1 && driver_is "$pci" none && override_clear "$pci"
 }
