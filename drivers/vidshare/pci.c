@@ -14,6 +14,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/screen_info.h>
 #include <linux/string.h>
 
 #include "compat.h"
@@ -54,7 +55,29 @@ MODULE_PARM_DESC(takeover,
 
 static struct pci_driver vidshare_pci_driver;
 
-/* A platform device with a driver and memory resources over @data's range. */
+/*
+ * sysfb's device of a VESA or EFI boot frame buffer carries the boot's
+ * struct screen_info as its platform data (7.x: the first member of it),
+ * and no resources: is its frame buffer in @bar?
+ */
+static bool vidshare_fw_lfb_in(struct platform_device *pdev, const struct resource *bar)
+{
+	const struct screen_info *si = dev_get_platdata(&pdev->dev);
+	u64 base;
+
+	if (!si || (strcmp(pdev->name, "vesa-framebuffer") &&
+		    strcmp(pdev->name, "efi-framebuffer")))
+		return false;
+	base = si->lfb_base;
+	if (si->capabilities & VIDEO_CAPABILITY_64BIT_BASE)
+		base |= (u64)si->ext_lfb_base << 32;
+	return base >= bar->start && base <= bar->end;
+}
+
+/*
+ * A platform device with a driver whose frame buffer is in @data's range:
+ * a VESA or EFI one, or one with memory resources (simple-framebuffer).
+ */
 static int vidshare_fw_holder(struct device *dev, const void *data)
 {
 	const struct resource *bar = data;
@@ -64,6 +87,8 @@ static int vidshare_fw_holder(struct device *dev, const void *data)
 
 	if (!READ_ONCE(dev->driver))
 		return 0;
+	if (vidshare_fw_lfb_in(pdev, bar))
+		return 1;
 	/* By hand: 6.1's resource_overlaps() takes no const resources. */
 	for (i = 0; (res = platform_get_resource(pdev, IORESOURCE_MEM, i)); i++)
 		if (res->start <= bar->end && bar->start <= res->end)
