@@ -245,6 +245,9 @@ static const struct file_operations vidshare_fops = {
 	.unlocked_ioctl = vidshare_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = vidshare_mmap,
+#if VIDSHARE_HUGE_PFNMAP
+	.get_unmapped_area = vidshare_get_unmapped_area,
+#endif
 };
 
 static void vidshare_dev_release(struct device *dev)

@@ -63,6 +63,29 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
 }
 #endif
 
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP)
+/*
+ * Huge page-table entries for VM_PFNMAP mappings came with 6.12 (with
+ * transparent huge pages): ->huge_fault() with an order, and
+ * vmf_insert_pfn_pmd(). 6.1 has neither for pfn maps: shares are PTEs there.
+ */
+#define VIDSHARE_HUGE_PFNMAP 1
+#include <linux/huge_mm.h>
+#if __has_include("linux/pfn_t.h")
+#include <linux/pfn_t.h>
+/* 6.12 passes a pfn_t; kernels without pfn_t (7.2 among them) the pfn. */
+static inline vm_fault_t vidshare_insert_pfn_pmd(struct vm_fault *vmf,
+						 unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);
+}
+#else
+#define vidshare_insert_pfn_pmd vmf_insert_pfn_pmd
+#endif
+#else
+#define VIDSHARE_HUGE_PFNMAP 0
+#endif
+
 /* mseal(2) (6.10) marks VMAs that munmap() must leave alone. */
 static inline bool vidshare_vma_sealed(struct vm_area_struct *vma)
 {

@@ -176,50 +176,39 @@ static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
-/**
- * vidshare_fill() - write the page-table entries of a share
- * @vma: the share, linked into its mm and the device's address_space;
- *	its mmap_lock or its VMA lock is held
- *
- * Fills the entries that are not there yet. A share without access
- * (PROT_NONE) is left empty: nothing can touch it, and the first fault
- * after mprotect(2) gives it access fills it.
- *
- * The entries are written as remap_pfn_range() writes them, without its
- * per-VMA PAT reservation: the memory type is the adapter's, reserved once
- * at bind (memtype.c). The first page goes through vmf_insert_pfn_prot(),
- * which looks that type up in PAT, and the others copy it, so each share's
- * type is PAT's and costs one lookup.
+/*
+ * The entries of [@start, @end) of a share, where no huge entry is or can
+ * be, under revoke_sem. The first page goes through vmf_insert_pfn_prot(),
+ * which looks the adapter's memory type up in PAT, and the others copy it,
+ * so each run of entries costs one lookup and no per-VMA reservation.
  *
  * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM.
  */
-static int vidshare_fill(struct vm_area_struct *vma)
+static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
+			      unsigned long end)
 {
 	struct vidshare_map *map = vma->vm_private_data;
 	struct vidshare_device *vdev = map->vf->vdev;
 	struct vidshare_fill f = {
 		.mm = vma->vm_mm,
-		.start = vma->vm_start,
-		.pfn = PHYS_PFN(vdev->fb_phys + map->offset),
+		.start = start,
+		.pfn = PHYS_PFN(vdev->fb_phys + map->offset + (start - vma->vm_start)),
 		.prot = vma->vm_page_prot,
 	};
 	vm_fault_t fault;
 	int ret;
 
-	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
-		return 0;
 	down_read(&vdev->revoke_sem);
 	if (vdev->revoked) {
 		ret = -ENODEV;
 		goto out;
 	}
-	fault = vmf_insert_pfn_prot(vma, f.start, f.pfn, f.prot);
+	fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
 	if (fault != VM_FAULT_NOPAGE) {
 		ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
 		goto out;
 	}
-	ret = apply_to_page_range(f.mm, f.start, vma->vm_end - f.start,
-				  vidshare_fill_pte, &f);
+	ret = apply_to_page_range(f.mm, start, end - start, vidshare_fill_pte, &f);
 	if (!ret)
 		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, f.prot));
 out:
@@ -228,13 +217,87 @@ out:
 }
 
 /*
- * A share without page-table entries: an mmap(2) not touched yet, a SHARE
- * whose fill ran out of memory, or a share that was given access after
- * PROT_NONE: fill it. A revoked adapter's shares get SIGBUS.
+ * The body of a share: its PMD-aligned blocks, which get one huge entry
+ * each where the kernel has huge entries for pfn maps (6.12 on). Set
+ * [*@bs, *@be) to it and return true when there is one: the share must
+ * be at least one whole block, and its address congruent to its
+ * frame-buffer address modulo PMD_SIZE, which vidshare_get_unmapped_area()
+ * sees to. The head and the tail around the body are PTEs.
  */
-static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
+static bool vidshare_body(struct vm_area_struct *vma, unsigned long *bs,
+			  unsigned long *be)
 {
-	switch (vidshare_fill(vmf->vma)) {
+	struct vidshare_map *map = vma->vm_private_data;
+	phys_addr_t phys = map->vf->vdev->fb_phys + map->offset;
+
+	if (!VIDSHARE_HUGE_PFNMAP || ((vma->vm_start - phys) & ~PMD_MASK))
+		return false;
+	*bs = ALIGN(vma->vm_start, PMD_SIZE);
+	*be = ALIGN_DOWN(vma->vm_end, PMD_SIZE);
+	return *bs < *be;
+}
+
+/* Whether the PMD of @addr in @mm maps a huge entry. Under mmap_lock. */
+static bool vidshare_pmd_is_huge(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(READ_ONCE(*pgd)))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+		return false;
+	return pmd_leaf(READ_ONCE(*pmd_offset(pud, addr)));
+}
+
+/**
+ * vidshare_fill() - write the page-table entries of a new share
+ * @vma: the share, linked into its mm and the device's address_space;
+ *	its mm's mmap_lock is held
+ *
+ * A share without access (PROT_NONE) is left empty: nothing can touch
+ * it, and the first fault after mprotect(2) gives it access fills it.
+ *
+ * The head and the tail of the share are PTEs, written as
+ * remap_pfn_range() writes them, without its per-VMA PAT reservation:
+ * the memory type is the adapter's, reserved once at bind (memtype.c).
+ * Each block of the body is faulted in with fixup_user_fault(), which
+ * allocates the page-table levels above it (a module cannot) and calls
+ * vidshare_vm_huge_fault(): one PMD entry a block. A process with
+ * transparent huge pages off gets PTEs for the block instead.
+ *
+ * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM, -EFAULT.
+ */
+static int vidshare_fill(struct vm_area_struct *vma)
+{
+	unsigned int flags = vma->vm_flags & VM_WRITE ? FAULT_FLAG_WRITE : 0;
+	unsigned long bs, be, addr;
+	int ret = 0;
+
+	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
+		return 0;
+	if (!vidshare_body(vma, &bs, &be))
+		return vidshare_fill_ptes(vma, vma->vm_start, vma->vm_end);
+	if (bs > vma->vm_start)
+		ret = vidshare_fill_ptes(vma, vma->vm_start, bs);
+	if (!ret && be < vma->vm_end)
+		ret = vidshare_fill_ptes(vma, be, vma->vm_end);
+	for (addr = bs; !ret && addr < be; addr += PMD_SIZE) {
+		ret = fixup_user_fault(vma->vm_mm, addr, flags, NULL);
+		if (!ret && !vidshare_pmd_is_huge(vma->vm_mm, addr))
+			ret = vidshare_fill_ptes(vma, addr, addr + PMD_SIZE);
+	}
+	return ret;
+}
+
+static vm_fault_t vidshare_fault_result(int err)
+{
+	switch (err) {
 	case 0:
 		return VM_FAULT_NOPAGE;
 	case -ENOMEM:
@@ -244,11 +307,107 @@ static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 	}
 }
 
+/*
+ * A share without page-table entries: an mmap(2) not touched yet, a SHARE
+ * whose fill ran out of memory, or a share that was given access after
+ * PROT_NONE. A share without a body is filled whole; a head or a tail
+ * whole; a page of the body one page at a time (the process has
+ * transparent huge pages off, else vidshare_vm_huge_fault() has it). A
+ * revoked adapter's shares get SIGBUS.
+ */
+static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long block = vmf->address & PMD_MASK;
+	unsigned long start = vma->vm_start, end = vma->vm_end, bs, be;
+
+	if (vidshare_body(vma, &bs, &be)) {
+		if (block >= bs && block < be) {
+			start = vmf->address & PAGE_MASK;
+			end = start + PAGE_SIZE;
+		} else {
+			start = max(start, block);
+			end = min(end, block + PMD_SIZE);
+		}
+	}
+	return vidshare_fault_result(vidshare_fill_ptes(vma, start, end));
+}
+
+#if VIDSHARE_HUGE_PFNMAP
+/*
+ * A block of a share's body: one PMD entry, writable when the share is, so
+ * that the first write does not fault again. Any other order falls back to
+ * vidshare_vm_fault().
+ */
+static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vidshare_map *map = vma->vm_private_data;
+	struct vidshare_device *vdev = map->vf->vdev;
+	unsigned long block = vmf->address & PMD_MASK, bs, be;
+	vm_fault_t ret;
+	pgprot_t prot;
+	pmd_t pmd;
+
+	if (order != PMD_ORDER || !vidshare_body(vma, &bs, &be) ||
+	    block < bs || block >= be)
+		return VM_FAULT_FALLBACK;
+	down_read(&vdev->revoke_sem);
+	if (vdev->revoked) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
+						    (block - vma->vm_start)),
+				      vma->vm_flags & VM_WRITE);
+	pmd = pmdp_get(vmf->pmd);
+	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
+		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
+		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, prot));
+	}
+out:
+	up_read(&vdev->revoke_sem);
+	return ret;
+}
+
+/**
+ * vidshare_get_unmapped_area() - place a share where its body can be huge
+ * @file: the device file
+ * @addr: the hint, or the address of a MAP_FIXED mapping
+ * @len: the share's length
+ * @pgoff: its mmap(2) offset, in pages
+ * @flags: mmap(2) flags
+ *
+ * As thp_get_unmapped_area() places a file's mapping, with the share's
+ * frame-buffer address for the file offset: the address is congruent to
+ * it modulo PMD_SIZE, so that every whole PMD block of the share can be
+ * one huge entry. A hint for a share of a PMD block or more is moved up to
+ * the next such address first (less than PMD_SIZE away).
+ *
+ * Return: the address, or a negative errno.
+ */
+unsigned long vidshare_get_unmapped_area(struct file *file, unsigned long addr,
+					 unsigned long len, unsigned long pgoff,
+					 unsigned long flags)
+{
+	struct vidshare_file *vf = file->private_data;
+	const unsigned long uc = VIDSHARE_MMAP_UNCACHED >> PAGE_SHIFT;
+	phys_addr_t phys = vf->vdev->fb_phys + ((u64)(pgoff & ~uc) << PAGE_SHIFT);
+
+	if (addr && len >= PMD_SIZE && !(flags & MAP_FIXED))
+		addr += (phys - addr) & ~PMD_MASK;
+	return thp_get_unmapped_area(file, addr, len, PHYS_PFN(phys), flags);
+}
+#endif
+
 static const struct vm_operations_struct vidshare_vm_ops = {
 	.close = vidshare_vm_close,
 	.may_split = vidshare_vm_may_split,
 	.mremap = vidshare_vm_mremap,
 	.fault = vidshare_vm_fault,
+#if VIDSHARE_HUGE_PFNMAP
+	.huge_fault = vidshare_vm_huge_fault,
+#endif
 };
 
 /* The SHARE of the current task that is in vm_mmap() on @vf, if any. */

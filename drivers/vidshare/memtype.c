@@ -109,6 +109,26 @@ pgprot_t vidshare_memtype_of_pte(pte_t pte, pgprot_t prot)
 }
 
 /**
+ * vidshare_memtype_of_pmd() - take the memory type of a huge page-table entry
+ * @pmd: a huge entry the kernel wrote, with the type PAT has registered
+ * @prot: a protection
+ *
+ * Return: @prot with the memory type of @pmd.
+ */
+pgprot_t vidshare_memtype_of_pmd(pmd_t pmd, pgprot_t prot)
+{
+#ifdef CONFIG_X86
+	/* A huge entry's PAT bit is bit 12, not bit 7. */
+	pgprot_t type = pgprot_large_2_4k(__pgprot(pmd_flags(pmd)));
+
+	return __pgprot((pgprot_val(prot) & ~_PAGE_CACHE_MASK) |
+			(pgprot_val(type) & _PAGE_CACHE_MASK));
+#else
+	return prot;
+#endif
+}
+
+/**
  * vidshare_memtype_name() - name the memory type of a protection
  * @vdev: the adapter
  * @prot: the protection of a share's page-table entries

@@ -246,6 +246,9 @@ int vidshare_map_insert(struct vidshare_file *vf, struct vidshare_map *map,
 			unsigned int limit);
 void vidshare_map_remove(struct vidshare_map *map);
 int vidshare_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long vidshare_get_unmapped_area(struct file *file, unsigned long addr,
+					 unsigned long len, unsigned long pgoff,
+					 unsigned long flags);
 int vidshare_do_share(struct file *file, struct vidshare_share *req);
 int vidshare_do_unshare(struct file *file, const struct vidshare_unshare *req);
 void vidshare_revoke(struct vidshare_device *vdev);
@@ -255,6 +258,7 @@ int vidshare_memtype_init(struct vidshare_device *vdev);
 void vidshare_memtype_exit(struct vidshare_device *vdev);
 pgprot_t vidshare_memtype_pgprot(const struct vidshare_device *vdev, pgprot_t prot);
 pgprot_t vidshare_memtype_of_pte(pte_t pte, pgprot_t prot);
+pgprot_t vidshare_memtype_of_pmd(pmd_t pmd, pgprot_t prot);
 const char *vidshare_memtype_name(const struct vidshare_device *vdev, pgprot_t prot);
 
 /* adapters.c */
