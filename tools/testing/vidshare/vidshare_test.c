@@ -33,11 +33,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <sys/syscall.h>
@@ -2085,6 +2087,266 @@ TEST_F(vidshare, no_bar_address_in_info_sysfs_debugfs_or_kernel_log)
 }
 
 /* ------------------------------------------------------------------ */
+/* Huge entries: the 2 MiB blocks of a share are PMD entries (6.12 on) */
+/* ------------------------------------------------------------------ */
+
+#define BLOCK	(2ULL << 20)
+
+/*
+ * Whether this kernel maps the whole 2 MiB blocks of a share with huge
+ * entries: 6.12 or later (huge pfn maps), with transparent huge pages.
+ */
+static bool huge_expected(void)
+{
+	unsigned int major, minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	if (major < 6 || (major == 6 && minor < 12))
+		return false;
+	return access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0;
+}
+
+/* This process's page tables (VmPTE), in pages, or -1. */
+static long pt_pages(void)
+{
+	const char *l;
+
+	if (read_file("/proc/self/status", procbuf, sizeof(procbuf)) < 0)
+		return -1;
+	l = strstr(procbuf, "VmPTE:");
+	return l ? strtol(l + 6, NULL, 10) * 1024 / (long)page_size() : -1;
+}
+
+/* Minor faults of this process so far. */
+static long minflt(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_minflt;
+}
+
+/* Write each page's offset into its first word, as a user's first touch. */
+static void touch_pages(volatile uint8_t *p, uint64_t len)
+{
+	uint64_t o;
+
+	for (o = 0; o < len; o += page_size())
+		*(volatile uint32_t *)(p + o) = (uint32_t)(o ^ 0x5a5a0000);
+}
+
+/*
+ * After touch_pages() of the @len bytes at @p, which map frame-buffer
+ * offset @off: check pages at the edges and in every 2 MiB block through
+ * a one-page share of the same frame-buffer page, so that an entry
+ * pointing at the wrong frame-buffer page shows.
+ */
+static void expect_pages_where_they_belong(struct __test_metadata *_metadata, int fd,
+					   uint64_t off, uint64_t len)
+{
+	const uint64_t p = page_size();
+	uint64_t o, picks[64];
+	struct vidshare_share one;
+	unsigned int n = 0, i;
+
+	picks[n++] = 0;
+	picks[n++] = len - p;
+	for (o = (BLOCK - off % BLOCK) % BLOCK; o < len && n < 60; o += BLOCK) {
+		picks[n++] = o;
+		if (o >= p)
+			picks[n++] = o - p;
+		if (o + BLOCK / 2 + 3 * p < len)
+			picks[n++] = o + BLOCK / 2 + 3 * p;
+	}
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, vs_share(fd, off + picks[i], 4, VIDSHARE_SHARE_READONLY, 0, &one));
+		EXPECT_EQ((uint32_t)(picks[i] ^ 0x5a5a0000), *(volatile uint32_t *)share_ptr(&one))
+			TH_LOG("frame-buffer offset %#llx (share offset %#llx)",
+			       (unsigned long long)(off + picks[i]), (unsigned long long)picks[i]);
+		EXPECT_EQ(0, vs_unshare(fd, one.virtual_addr));
+	}
+}
+
+/*
+ * SHARE of a view at @off of @len bytes, with hint @hint: where it lands,
+ * how many page-table pages it costs, and that touching it faults nothing.
+ * Returns the share's page-table pages.
+ */
+static long share_and_touch(struct __test_metadata *_metadata, int fd, uint64_t off,
+			    uint64_t len, uint64_t hint, struct vidshare_share *s)
+{
+	long pt, flt;
+
+	pt = pt_pages();
+	EXPECT_LE(0, pt);
+	if (vs_share(fd, off, len, 0, hint, s)) {
+		EXPECT_EQ(0, errno) TH_LOG("SHARE %#llx+%#llx failed", (unsigned long long)off,
+					   (unsigned long long)len);
+		return -1;
+	}
+	pt = pt_pages() - pt;
+	flt = minflt();
+	touch_pages(share_base(s), s->shared_size);
+	/* SHARE filled every entry: the first touch of each page is no fault. */
+	EXPECT_EQ(flt, minflt());
+	return pt;
+}
+
+TEST_F(vidshare, huge_share_of_16_mib_is_eight_pmd_entries)
+{
+	const uint64_t len = 8 * BLOCK;
+	struct vidshare_share s;
+	long pt;
+
+	if (self->fb_size < len)
+		SKIP(return, "the frame buffer is smaller than 16 MiB");
+	pt = share_and_touch(_metadata, self->fd, 0, len, 0, &s);
+	ASSERT_LE(0, pt);
+	if (huge_expected()) {
+		/* a frame-buffer BAR is aligned to its size */
+		EXPECT_EQ(0ULL, s.virtual_addr % BLOCK);
+		/* no PTE page; at most a new PMD page */
+		EXPECT_GE(1, pt);
+	} else {
+		/* a PTE page a block (a neighbour may share the first or last) */
+		EXPECT_LE(7, pt);
+	}
+	expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, huge_share_hint_moves_to_the_next_congruent_address)
+{
+	const uint64_t p = self->page, len = 4 * BLOCK;
+	uint64_t hint = free_range(8 * BLOCK / p);
+	struct vidshare_share s;
+	long pt;
+
+	if (self->fb_size < len)
+		SKIP(return, "the frame buffer is smaller than 8 MiB");
+	ASSERT_NE(0ULL, hint);
+	hint = (hint + BLOCK - 1) / BLOCK * BLOCK + BLOCK / 2 + p;
+	pt = share_and_touch(_metadata, self->fd, 0, len, hint, &s);
+	ASSERT_LE(0, pt);
+	if (huge_expected()) {
+		EXPECT_EQ((hint + BLOCK - 1) / BLOCK * BLOCK, s.virtual_addr);
+		EXPECT_GE(1, pt);
+	} else {
+		EXPECT_EQ(hint, s.virtual_addr);
+		EXPECT_LE(3, pt);
+	}
+	expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, huge_share_unaligned_view_has_pte_edges_and_a_huge_body)
+{
+	const uint64_t p = self->page, off = BLOCK / 2 + 8, len = 3 * BLOCK;
+	struct vidshare_share s;
+	long pt;
+
+	if (self->fb_size < off + len + p)
+		SKIP(return, "the frame buffer is smaller than 8 MiB");
+	pt = share_and_touch(_metadata, self->fd, off, len, 0, &s);
+	ASSERT_LE(0, pt);
+	if (huge_expected()) {
+		EXPECT_EQ(off % BLOCK, s.virtual_addr % BLOCK);
+		/* the head's and the tail's PTE pages, maybe a PMD page */
+		EXPECT_GE(3, pt);
+	} else {
+		EXPECT_LE(2, pt);
+	}
+	expect_pages_where_they_belong(_metadata, self->fd, s.shared_offset, s.shared_size);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+TEST_F(vidshare, huge_mmap_faults_once_a_block)
+{
+	const uint64_t len = 8 * BLOCK;
+	volatile uint8_t *m;
+	long pt, flt;
+
+	if (self->fb_size < len)
+		SKIP(return, "the frame buffer is smaller than 16 MiB");
+	pt = pt_pages();
+	m = dev_mmap(self->fd, 0, len, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	flt = minflt();
+	touch_pages(m, len);
+	flt = minflt() - flt;
+	pt = pt_pages() - pt;
+	if (huge_expected()) {
+		EXPECT_EQ(0ULL, (uintptr_t)m % BLOCK);
+		EXPECT_EQ(8, flt);
+		EXPECT_GE(1, pt);
+	} else {
+		/* the first fault fills the whole share */
+		EXPECT_EQ(1, flt);
+		EXPECT_LE(7, pt);
+	}
+	expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+	EXPECT_EQ(0, munmap((void *)m, len));
+}
+
+TEST_F(vidshare, huge_share_read_only_and_mprotect)
+{
+	const uint64_t len = 2 * BLOCK;
+	struct vidshare_share s;
+	volatile uint8_t *b;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, len, VIDSHARE_SHARE_READONLY, 0, &s));
+	b = share_base(&s);
+	EXPECT_EQ(0, probe_read(b + BLOCK + 64));
+	EXPECT_EQ(SIGSEGV, probe_write(b + BLOCK + 64));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, len, 0, 0, &s));
+	b = share_base(&s);
+	touch_pages(b, len);
+	ASSERT_EQ(0, mprotect((void *)b, len, PROT_NONE));
+	EXPECT_EQ(SIGSEGV, probe_read(b + BLOCK));
+	ASSERT_EQ(0, mprotect((void *)b, len, PROT_READ));
+	EXPECT_EQ(SIGSEGV, probe_write(b + BLOCK));
+	ASSERT_EQ(0, mprotect((void *)b, len, PROT_READ | PROT_WRITE));
+	touch_pages(b, len);
+	expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+}
+
+/* With transparent huge pages off for the process, shares are PTEs. */
+TEST_F(vidshare, huge_thp_off_process_gets_ptes)
+{
+	const uint64_t len = 4 * BLOCK;
+	struct vidshare_share s;
+	volatile uint8_t *m;
+	long pt, flt;
+	pid_t pid;
+
+	if (self->fb_size < len)
+		SKIP(return, "the frame buffer is smaller than 8 MiB");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
+		pt = share_and_touch(_metadata, self->fd, 0, len, 0, &s);
+		EXPECT_LE(4, pt);
+		expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+		EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+		m = dev_mmap(self->fd, 0, len, PROT_READ | PROT_WRITE);
+		ASSERT_TRUE(m != NULL);
+		flt = minflt();
+		touch_pages(m, len);
+		/* a page of a block at a time, the edges (none here) whole */
+		EXPECT_LE(1, minflt() - flt);
+		expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+		EXPECT_EQ(0, munmap((void *)m, len));
+		_exit(_metadata->exit_code == KSFT_PASS ? 0 : 1);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+}
+
+/* ------------------------------------------------------------------ */
 /* Fixture "mode": GET_MODE / SET_MODE, restoring the mode afterwards   */
 /* ------------------------------------------------------------------ */
 
@@ -2858,6 +3120,30 @@ TEST_F(revoke, revoke_share_and_mmap_access_raise_sigbus)
 	EXPECT_EQ(SIGBUS, probe_read(m + p));
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 	EXPECT_EQ(0, munmap((void *)m, 2 * p));
+}
+
+TEST_F(revoke, revoke_huge_share_and_mmap_raise_sigbus)
+{
+	const uint64_t len = 2 * BLOCK;
+	struct vidshare_share s;
+	volatile uint8_t *b, *m;
+
+	ASSERT_EQ(0, vs_share(self->fd, 0, len, 0, 0, &s));
+	m = dev_mmap(self->fd, BLOCK, len, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(m != NULL);
+	b = share_base(&s);
+	/* the share is filled; of the mmap(2), only the first block */
+	EXPECT_EQ(0, probe_write(b + BLOCK + 8));
+	EXPECT_EQ(0, probe_write(m + 8));
+
+	ASSERT_EQ(0, unbind_device(self->bdf));
+	EXPECT_EQ(SIGBUS, probe_read(b));
+	EXPECT_EQ(SIGBUS, probe_write(b + BLOCK + 8));
+	EXPECT_EQ(SIGBUS, probe_read(b + len - 4));
+	EXPECT_EQ(SIGBUS, probe_read(m + 8));
+	EXPECT_EQ(SIGBUS, probe_write(m + BLOCK));
+	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+	EXPECT_EQ(0, munmap((void *)m, len));
 }
 
 TEST_F(revoke, revoke_gives_back_memory_types)
