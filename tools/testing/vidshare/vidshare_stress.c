@@ -93,7 +93,8 @@
 #define MAX_PRINTS		200	/* UNEXPECTED lines printed at most */
 #define MAX_BARS		32	/* memory BARs of every binding the run sees */
 #define SHARE_PAGES		4	/* largest writable share */
-#define BLOCK_PAGES		8	/* no share crosses a block */
+#define BLOCK_PAGES		8	/* no small share crosses a block */
+#define HUGE_BLOCK		(2ULL << 20)	/* a PMD entry's worth */
 #define MOVE_PAGES		8	/* largest share mremap(2) tries to move */
 #define WAIT_MS			30000	/* for the adapter to go or come back */
 
@@ -196,6 +197,7 @@ struct stats {
 	uint64_t opens_after;	/* opens that worked after a revocation */
 	uint64_t shares_after;	/* SHARE/mmap that worked on such files */
 	uint64_t uc_ok;		/* uncached SHARE/mmap that worked */
+	uint64_t huge_ok;	/* SHARE/mmap of 2 MiB or more that worked */
 	uint64_t uc_refused;	/* uncached SHARE/mmap refused with EOPNOTSUPP */
 	int stop;		/* the workers are done: the unbinder stops */
 	int nbars;
@@ -751,7 +753,9 @@ static uint64_t hole(uint64_t n)
 
 /*
  * A random view inside one block (BLOCK_PAGES; no share crosses one):
- * writable ones in the own window, read-only ones anywhere. One in four
+ * writable ones in the own window, read-only ones anywhere; or, one
+ * read-only view in eight, 2 to 6 MiB anywhere, half of them at a 2 MiB
+ * boundary, which have huge entries where the kernel has them. One in four
  * asks to be uncached: on a write-combining adapter that is refused
  * (EOPNOTSUPP) wherever the view lies and whatever else is mapped, since
  * every share of an adapter has its one memory type.
@@ -760,13 +764,20 @@ static void pick_view(struct ctx *c, bool own, uint64_t *off, uint64_t *len, boo
 {
 	uint64_t blk = BLOCK_PAGES * page, max = own ? SHARE_PAGES * page : blk, b;
 
+	*uc = !rnd(c, 4);
+	if (!own && fb_size >= 4 * HUGE_BLOCK && !rnd(c, 8)) {
+		*len = HUGE_BLOCK + rnd(c, 2 * HUGE_BLOCK);
+		*off = rnd(c, fb_size - *len + 1);
+		if (rnd(c, 2))
+			*off &= ~(HUGE_BLOCK - 1);
+		return;
+	}
 	*len = 1 + rnd(c, max - 1);
 	if (own)
 		b = c->base + blk * rnd(c, c->len / blk);
 	else
 		b = blk * rnd(c, fb_size / blk);
 	*off = b + rnd(c, blk - *len + 1);
-	*uc = !rnd(c, 4);
 }
 
 /* Count the outcome @r of an uncached SHARE or mmap(2). */
@@ -780,10 +791,12 @@ static void uc_result(bool uc, int r)
 		ADD(st->uc_refused, 1);
 }
 
-static void shared_ok(int f)
+static void shared_ok(int f, uint64_t size)
 {
 	if (files[f].after)
 		ADD(st->shares_after, 1);
+	if (size >= HUGE_BLOCK)
+		ADD(st->huge_ok, 1);
 }
 
 /*
@@ -912,7 +925,7 @@ static void op_share(struct ctx *c, int fd, int f)
 	s->own = own;
 	s->file = f;
 	s->advice = MADV_NORMAL;
-	shared_ok(f);
+	shared_ok(f, s->size);
 }
 
 /*
@@ -970,7 +983,7 @@ static void op_mmap(struct ctx *c, int fd, int f)
 	s->own = own;
 	s->file = f;
 	s->advice = MADV_NORMAL;
-	shared_ok(f);
+	shared_ok(f, s->size);
 }
 
 /*
@@ -2188,7 +2201,7 @@ static int report(bool final_ok, double secs)
 {
 	uint64_t total_ops = 0, ok_n, err_n, unexp;
 	char line[768], first[512];
-	int op, r, n, fb, ntests = NR_OPS + 7;
+	int op, r, n, fb, ntests = NR_OPS + 8;
 	bool must_ok;
 
 	/* the unbinder's tests exist only when there is one */
@@ -2243,6 +2256,9 @@ static int report(bool final_ok, double secs)
 	    "%s adapter: %llu uncached SHARE and mmap(2) worked, %llu were refused with EOPNOTSUPP",
 	    wc ? "a write-combining" : "an uncached", (unsigned long long)st->uc_ok,
 	    (unsigned long long)st->uc_refused);
+	tap(fb_size < 4 * HUGE_BLOCK || st->huge_ok, "huge_views",
+	    "%llu SHARE and mmap(2) of 2 MiB or more worked (frame buffer %llu MiB)",
+	    (unsigned long long)st->huge_ok, (unsigned long long)(fb_size >> 20));
 	if (cfg.revoke && cfg.unbind_ms) {
 		uint64_t sigbus = 0, enodev = 0;
 
