@@ -152,35 +152,53 @@ static int vidshare_vm_mremap(struct vm_area_struct *vma)
 struct vidshare_fill {
 	struct mm_struct *mm;
 	unsigned long start;
+	unsigned long end;
 	unsigned long pfn;
 	pgprot_t prot;
+	bool lookup;
+	pte_t first;
+	unsigned long next;
 };
 
+/* apply_to_page_range() goes on from vidshare_fill.next. */
+#define VIDSHARE_FILL_NEXT 1
+
 /*
- * One page-table entry of a share, under its page table's lock. The first
- * page's entry is the kernel's: its memory type is the one PAT registered
- * for the frame buffer, and every other entry takes that type from it.
+ * The entries of a share in one page table, under that table's lock.
+ * apply_to_page_range() calls this for the first entry of each table of
+ * the range; it writes the table's others too, in one loop as
+ * remap_pfn_range() does, and stops the walk, which goes on at the next
+ * table. An entry that is there already (the kernel's first one, or one a
+ * racing fault wrote) stays. With @lookup the first entry is the
+ * kernel's, whose memory type every other entry takes.
  */
 static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
 {
 	struct vidshare_fill *f = data;
-	pte_t old = ptep_get(pte);
+	unsigned long end = pmd_addr_end(addr, f->end);
+	unsigned long pfn = f->pfn + ((addr - f->start) >> PAGE_SHIFT);
 
-	if (!pte_none(old)) {
-		if (addr == f->start)
-			f->prot = vidshare_memtype_of_pte(old, f->prot);
-	} else {
-		set_pte_at(f->mm, addr, pte, pte_mkspecial(pfn_pte(f->pfn, f->prot)));
+	if (f->lookup && addr == f->start) {
+		f->first = ptep_get(pte);
+		if (!pte_none(f->first))
+			f->prot = vidshare_memtype_of_pte(f->first, f->prot);
 	}
-	f->pfn++;
-	return 0;
+	for (; addr < end; addr += PAGE_SIZE, pte++, pfn++)
+		if (pte_none(ptep_get(pte)))
+			set_pte_at(f->mm, addr, pte, pte_mkspecial(pfn_pte(pfn, f->prot)));
+	f->next = end;
+	return VIDSHARE_FILL_NEXT;
 }
 
 /*
  * The entries of [@start, @end) of a share, where no huge entry is or can
- * be, under revoke_sem. The first page goes through vmf_insert_pfn_prot(),
- * which looks the adapter's memory type up in PAT, and the others copy it,
- * so each run of entries costs one lookup and no per-VMA reservation.
+ * be, under revoke_sem, as remap_pfn_range() writes them but without its
+ * per-VMA PAT reservation. Their memory type is the one PAT has for the
+ * frame buffer: vmf_insert_pfn_prot() looks it up for the first page, and
+ * the other entries copy it. A write-combining adapter's type is final
+ * once vidshare has reserved it (memtype.c): it is looked up for the
+ * adapter's first share and kept. An uncached adapter's is looked up each
+ * time: nothing of vidshare's holds it.
  *
  * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM.
  */
@@ -192,9 +210,12 @@ static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
 	struct vidshare_fill f = {
 		.mm = vma->vm_mm,
 		.start = start,
+		.end = end,
 		.pfn = PHYS_PFN(vdev->fb_phys + map->offset + (start - vma->vm_start)),
 		.prot = vma->vm_page_prot,
+		.first = __pte(0),
 	};
+	unsigned long addr = start;
 	vm_fault_t fault;
 	int ret;
 
@@ -203,14 +224,31 @@ static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
 		ret = -ENODEV;
 		goto out;
 	}
-	fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
-	if (fault != VM_FAULT_NOPAGE) {
-		ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-		goto out;
+	/* Pairs with the release below: the type is there once known is. */
+	if (smp_load_acquire(&vdev->type_known)) {
+		f.prot = vidshare_memtype_of_pte(__pte(READ_ONCE(vdev->type_pteval)), f.prot);
+	} else {
+		fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
+		if (fault != VM_FAULT_NOPAGE) {
+			ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+			goto out;
+		}
+		f.lookup = true;
 	}
-	ret = apply_to_page_range(f.mm, start, end - start, vidshare_fill_pte, &f);
-	if (!ret)
-		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, f.prot));
+	do {
+		ret = apply_to_page_range(f.mm, addr, end - addr, vidshare_fill_pte, &f);
+		f.lookup = false;
+		addr = f.next;
+	} while (ret == VIDSHARE_FILL_NEXT && addr < end);
+	if (ret != VIDSHARE_FILL_NEXT)
+		goto out;
+	ret = 0;
+	if (vdev->wc_reserved && !pte_none(f.first) && !READ_ONCE(vdev->type_known)) {
+		WRITE_ONCE(vdev->type_pteval, pte_val(f.first));
+		/* Publish the type before the flag that says it is there. */
+		smp_store_release(&vdev->type_known, true);
+	}
+	WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, f.prot));
 out:
 	up_read(&vdev->revoke_sem);
 	return ret;
@@ -237,22 +275,62 @@ static bool vidshare_body(struct vm_area_struct *vma, unsigned long *bs,
 	return *bs < *be;
 }
 
-/* Whether the PMD of @addr in @mm maps a huge entry. Under mmap_lock. */
-static bool vidshare_pmd_is_huge(struct mm_struct *mm, unsigned long addr)
+/* The PMD of @addr in @mm, or NULL if a level above it is missing. */
+static pmd_t *vidshare_pmd_of(struct mm_struct *mm, unsigned long addr)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
 	pud_t *pud;
 
 	if (pgd_none(READ_ONCE(*pgd)))
-		return false;
+		return NULL;
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(READ_ONCE(*p4d)))
-		return false;
+		return NULL;
 	pud = pud_offset(p4d, addr);
 	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
-		return false;
-	return pmd_leaf(READ_ONCE(*pmd_offset(pud, addr)));
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/*
+ * The PMD entry of the body block at @vmf->address, under revoke_sem; the
+ * share's name of its memory type is the entry's. With @write the entry
+ * is made dirty, as for a write fault; a writable share's entries are
+ * writable either way.
+ */
+static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vidshare_map *map = vma->vm_private_data;
+	struct vidshare_device *vdev = map->vf->vdev;
+	unsigned long block = vmf->address & PMD_MASK;
+	vm_fault_t ret;
+	pgprot_t prot;
+	pmd_t pmd;
+
+	down_read(&vdev->revoke_sem);
+	if (vdev->revoked) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
+						    (block - vma->vm_start)), write);
+	pmd = READ_ONCE(*vmf->pmd);
+	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
+		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
+		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, prot));
+	}
+out:
+	up_read(&vdev->revoke_sem);
+	return ret;
+}
+
+static int vidshare_fault_errno(vm_fault_t fault)
+{
+	if (fault == VM_FAULT_NOPAGE)
+		return 0;
+	return fault == VM_FAULT_OOM ? -ENOMEM : -ENODEV;
 }
 
 /**
@@ -266,10 +344,12 @@ static bool vidshare_pmd_is_huge(struct mm_struct *mm, unsigned long addr)
  * The head and the tail of the share are PTEs, written as
  * remap_pfn_range() writes them, without its per-VMA PAT reservation:
  * the memory type is the adapter's, reserved once at bind (memtype.c).
- * Each block of the body is faulted in with fixup_user_fault(), which
+ * The body's first block is faulted in with fixup_user_fault(), which
  * allocates the page-table levels above it (a module cannot) and calls
- * vidshare_vm_huge_fault(): one PMD entry a block. A process with
- * transparent huge pages off gets PTEs for the block instead.
+ * vidshare_vm_huge_fault(): one PMD entry. The others are inserted
+ * directly where those levels are there already, as they are for every
+ * block under the same PUD entry. A process with transparent huge pages
+ * off gets PTEs for the body, as the fault path would give it.
  *
  * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM, -EFAULT.
  */
@@ -278,6 +358,7 @@ static int vidshare_fill(struct vm_area_struct *vma)
 	unsigned int flags = vma->vm_flags & VM_WRITE ? FAULT_FLAG_WRITE : 0;
 	unsigned long bs, be, addr;
 	int ret = 0;
+	pmd_t *pmd;
 
 	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
 		return 0;
@@ -288,9 +369,19 @@ static int vidshare_fill(struct vm_area_struct *vma)
 	if (!ret && be < vma->vm_end)
 		ret = vidshare_fill_ptes(vma, be, vma->vm_end);
 	for (addr = bs; !ret && addr < be; addr += PMD_SIZE) {
-		ret = fixup_user_fault(vma->vm_mm, addr, flags, NULL);
-		if (!ret && !vidshare_pmd_is_huge(vma->vm_mm, addr))
-			ret = vidshare_fill_ptes(vma, addr, addr + PMD_SIZE);
+		pmd = addr == bs ? NULL : vidshare_pmd_of(vma->vm_mm, addr);
+		if (pmd) {
+			struct vm_fault vmf = { .vma = vma, .address = addr, .pmd = pmd };
+
+			ret = vidshare_fault_errno(vidshare_insert_block(&vmf, false));
+		} else {
+			ret = fixup_user_fault(vma->vm_mm, addr, flags, NULL);
+		}
+		if (ret)
+			break;
+		pmd = vidshare_pmd_of(vma->vm_mm, addr);
+		if (!pmd || !pmd_leaf(READ_ONCE(*pmd)))
+			return vidshare_fill_ptes(vma, addr, be);
 	}
 	return ret;
 }
@@ -335,39 +426,17 @@ static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 
 #if VIDSHARE_HUGE_PFNMAP
 /*
- * A block of a share's body: one PMD entry, writable when the share is, so
- * that the first write does not fault again. Any other order falls back to
- * vidshare_vm_fault().
+ * A block of a share's body: one PMD entry. Any other order, and any other
+ * part of a share, falls back to vidshare_vm_fault().
  */
 static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct vidshare_map *map = vma->vm_private_data;
-	struct vidshare_device *vdev = map->vf->vdev;
 	unsigned long block = vmf->address & PMD_MASK, bs, be;
-	vm_fault_t ret;
-	pgprot_t prot;
-	pmd_t pmd;
 
-	if (order != PMD_ORDER || !vidshare_body(vma, &bs, &be) ||
+	if (order != PMD_ORDER || !vidshare_body(vmf->vma, &bs, &be) ||
 	    block < bs || block >= be)
 		return VM_FAULT_FALLBACK;
-	down_read(&vdev->revoke_sem);
-	if (vdev->revoked) {
-		ret = VM_FAULT_SIGBUS;
-		goto out;
-	}
-	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
-						    (block - vma->vm_start)),
-				      vma->vm_flags & VM_WRITE);
-	pmd = pmdp_get(vmf->pmd);
-	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
-		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
-		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, prot));
-	}
-out:
-	up_read(&vdev->revoke_sem);
-	return ret;
+	return vidshare_insert_block(vmf, vmf->flags & FAULT_FLAG_WRITE);
 }
 
 /**

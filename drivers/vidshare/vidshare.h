@@ -102,6 +102,9 @@ struct vidshare_bar_desc {
  *	reserved (arch_io_reserve_memtype_wc())
  * @wc_cookie: arch_phys_wc_add() handle: positive while an MTRR makes the
  *	frame buffer write-combining on a machine without PAT
+ * @type_known: @type_pteval holds the memory type PAT has for the reserved
+ *	write-combining frame buffer (map.c looks it up once)
+ * @type_pteval: a page-table entry the kernel wrote for the frame buffer
  * @regs: the mapped register BAR of the adapter (&vidshare_adapter.regs_bar),
  *	memory or I/O, or NULL
  * @mode_ops: the mode interface, if @regs answers it; else NULL
@@ -127,6 +130,8 @@ struct vidshare_device {
 	bool wc;
 	bool wc_reserved;
 	int wc_cookie;
+	bool type_known;
+	pteval_t type_pteval;
 	void __iomem *regs;
 	const struct vidshare_mode_ops *mode_ops;
 	struct {
