@@ -12,7 +12,7 @@
 #                                  wait until QEMU reports it gone ("ok")
 #   @@ORACLE-PLUG name             the host must device_add it again
 #   @@DONE
-# The plan (vidshare_test.plan=check|hotplug|adapters|fwfb|nopat|run|debian on
+# The plan (vidshare_test.plan=check|hotplug|adapters|fwfb|nopat|run|debian|bench on
 # the command line) picks the steps: the entries of the plans file
 # (tools/testing/vidshare/plans, which the host reads too, next to this
 # script) for that plan, in order.
@@ -918,6 +918,74 @@ debian_recipe() {
 debian_recipe_undone() {
 	rm /etc/udev/rules.d/70-vidshare-claim.rules && update-initramfs -u &&
 		debian_release
+}
+
+# make bench (tools/testing/vidshare/bench): vidshare_bench on every
+# interface in one boot. Its runs a cell: vidshare_bench.runs=R on the
+# command line, default 21. Each bench_* block is vidshare_bench's JSON.
+bench_runs=$(sed -n 's/.*vidshare_bench\.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
+bench_runs=${bench_runs:-21}
+bench() { vidshare_bench --runs "$bench_runs" "$@"; }
+
+# bench_pci: the std VGA (PCI 1234:1111), found by its ids, never its slot.
+bench_pci() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x1111 ] &&
+			{ basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# bench_settle: wait until the boot's crypto self-tests are done (no
+# cryptomgr_test kthread left): they run for about half a second of guest
+# time after /init starts, and would inflate the first timings.
+bench_settle() {
+	i=0
+	while grep -qx cryptomgr_test /proc/[0-9]*/comm 2> /dev/null; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "cryptomgr_test threads still run after 60 s"; return 1; }
+		sleep 0.1
+	done
+	echo "no cryptomgr_test thread left after ${i}x0.1 s"
+}
+
+# bench_env: what the host reports with the figures.
+bench_env() {
+	pci=$(bench_pci) || { echo "no PCI 1234:1111"; return 1; }
+	echo "release: $(uname -r)"
+	echo "cmdline: $(cat /proc/cmdline)"
+	echo "pci: $pci"
+	echo "iommu_group: $(basename "$(readlink "/sys/bus/pci/devices/$pci/iommu_group")")"
+	ls "/sys/bus/pci/devices/$pci/iommu_group/devices/"
+	cat /proc/fb
+	bar=$(printf '%x' "$(sed -n 1p "/sys/bus/pci/devices/$pci/resource" | cut -d' ' -f1)")
+	grep -A2 "^ *$bar-" /proc/iomem
+	echo "max_map_count: $(cat /proc/sys/vm/max_map_count)"
+}
+
+# bench_vidshare_load: vidshare takes std VGA over from vesafb, and may
+# hold the shares of the scaling table (10,000 and one a file).
+bench_vidshare_load() {
+	insmod /lib/modules/vidshare.ko takeover=1 || return 1
+	for i in $(seq 50); do
+		[ -e /dev/vidshare0 ] && break
+		sleep 0.1
+	done
+	echo 20000 > /sys/module/vidshare/parameters/max_shares &&
+		ls -l /dev/vidshare0 && ! grep -i vesa /proc/iomem
+}
+
+# bench_vfio_bind: the stock kernel's VFIO modules (the initramfs has them
+# decompressed in load order, in /lib/modules/vfio/order), then vfio-pci
+# takes std VGA through driver_override.
+bench_vfio_bind() {
+	pci=$(bench_pci) || return 1
+	for m in $(cat /lib/modules/vfio/order); do
+		insmod "/lib/modules/vfio/$m" || return 1
+	done
+	echo vfio-pci > "/sys/bus/pci/devices/$pci/driver_override" &&
+		echo "$pci" > /sys/bus/pci/drivers_probe &&
+		readlink "/sys/bus/pci/devices/$pci/driver" | grep '/vfio-pci$' && ls -l /dev/vfio
 }
 
 # reboot_guest: boot again, into the kernel and the initramfs in /boot (which
