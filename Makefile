@@ -3,6 +3,9 @@
 # make            build vidshare.ko (and vidshare_kunit.ko) against KDIR
 # make run        boot QEMU, share the frame buffer, draw, screenshot, unshare
 # make check      the whole test suite in QEMU on a debug kernel
+# make bench      time vidshare's mappings against fbdev, sysfs resource0 and
+#                 VFIO on Debian's stock 6.12 and 6.1 under QEMU: tables,
+#                 build/bench/results.json and build/bench/bench.png
 # make tools      vidsharectl
 # make install    the module (modules_install), vidsharectl with its man
 #                 pages, completion and the uAPI header, and the udev rule,
@@ -91,6 +94,9 @@ run:
 check:
 	tools/testing/vidshare/vidshare-test check
 
+bench:
+	tools/testing/vidshare/bench
+
 # Every warning is an error (-W), all of them are reported (--keep-going),
 # and every page is read again (-E), so that each build judges the whole
 # documentation. kernel-abi runs $$srctree/scripts/get_abi.pl on
@@ -124,4 +130,4 @@ else
 	rm -f Module.symvers modules.order
 endif
 
-.PHONY: all modules modules_install tools install deb run check htmldocs clean
+.PHONY: all modules modules_install tools install deb run check bench htmldocs clean
