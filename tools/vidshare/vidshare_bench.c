@@ -71,6 +71,10 @@ struct bench {
 	unsigned long base;	/* file offset of frame-buffer byte 0 */
 	unsigned long size;	/* bytes that can be mapped */
 	unsigned int runs;
+	/* Where the counted runs of a cell mapped (see run_cell()). */
+	void *last_addr;
+	unsigned int at_2m;	/* runs whose mapping began on a 2 MiB boundary */
+	unsigned int at_hint;	/* runs whose mapping began at the hint */
 };
 
 /* ---- interfaces ---- */
@@ -301,6 +305,9 @@ static int time_once(struct bench *b, enum hint_kind hk, unsigned long off,
 		return -errno;
 	t1 = now_ns();
 	*ns = t1 - t0;
+	b->last_addr = p;
+	b->at_2m += !((uintptr_t)p & (HUGE - 1));
+	b->at_hint += hint && p == hint;
 	return 0;
 }
 
@@ -382,6 +389,8 @@ static int run_cell(struct bench *b, const struct cell *c, uint64_t *ns)
 	if (c->len > b->size)
 		return -EFBIG;
 	err = time_once(b, c->hint, 0, c->len, c->touch, &warm);
+	b->at_2m = 0;
+	b->at_hint = 0;
 	for (i = 0; !err && i < b->runs; i++)
 		err = time_once(b, c->hint, 0, c->len, c->touch, &ns[i]);
 	return err;
@@ -401,6 +410,12 @@ static void mapping_table(struct bench *b)
 		printf(", \"bytes\": %lu, \"touched\": %s, ", cells[i].len,
 		       cells[i].touch ? "true" : "false");
 		json_result(err, ns, b->runs);
+		if (!err) {
+			printf(", \"last_address\": \"%p\", \"runs_at_2m_boundary\": %u",
+			       b->last_addr, b->at_2m);
+			if (cells[i].hint == HINT_MISALIGNED)
+				printf(", \"runs_at_hint\": %u", b->at_hint);
+		}
 		putchar('}');
 		fflush(stdout);
 	}
