@@ -135,6 +135,15 @@ def report(k, runs):
     out.append(table(rows, ["interface"] + [h for _, h in COLUMNS]))
     out.append("  best peer: " + ", ".join(f"{h} {k['ratios']['best_peer'][c] or '-'}"
                                           for c, h in COLUMNS))
+    place = []
+    for iface, _ in ROWS:
+        cells = k["interfaces"].get(iface, {}).get("cells", {})
+        kp, hint = cells.get("16M", {}), cells.get("16M_hint", {})
+        if "runs_at_2m_boundary" in kp and "runs_at_hint" in hint:
+            place.append(f"{SHORT[iface]} {kp['runs_at_2m_boundary']}/{hint['runs_at_hint']}")
+    if place:
+        out.append(f"  16 MiB runs (of {runs}) kernel-placed at a 2 MiB boundary / at the hint: "
+                   + ", ".join(place))
 
     out.append("")
     pages = next((k["interfaces"][i]["scaling"].get("frame_buffer_pages") for i in SCALED
