@@ -526,6 +526,7 @@ static void scaling_table(struct bench *b)
 	unsigned long pages = b->size / PAGE, off;
 	uint64_t ns[MAX_RUNS], t0;
 	unsigned int m, s, i, n = 0, k;
+	void *lo, *hi;
 	int err;
 
 	printf(",\n \"scaling\": {\"label\": ");
@@ -550,6 +551,15 @@ static void scaling_table(struct bench *b)
 			}
 			printf(",\n   \"%u\": {\"live\": %u, \"setup_us\": %.3f, ", scale_n[s], n,
 			       (now_ns() - t0) / 1000.0);
+			lo = NULL;
+			hi = NULL;
+			for (k = 0; k < n; k++) {
+				lo = !lo || live[k] < lo ? live[k] : lo;
+				hi = !hi || live[k] > hi ? live[k] : hi;
+			}
+			if (n)
+				printf("\"live_lowest\": \"%p\", \"live_highest\": \"%p\", ",
+				       lo, hi);
 			off = scale_modes[m].distinct ? (scale_n[s] % pages) * PAGE : 0;
 			if (!err) {
 				uint64_t warm;
@@ -560,6 +570,8 @@ static void scaling_table(struct bench *b)
 			}
 			printf("\"offset\": %lu, ", off);
 			json_result(err, ns, b->runs);
+			if (!err)
+				printf(", \"last_address\": \"%p\"", b->last_addr);
 			putchar('}');
 			fflush(stdout);
 		}
