@@ -213,9 +213,10 @@ def plot(kernels, outdir):
             f"set title '{k['release']}: map + store a page + unmap, median µs'",
             "set style data histograms", "set style histogram clustered gap 1",
             "set style fill solid 0.8 border -1", "set logscale y", "set xtics rotate by -15",
-            "set ylabel 'µs (log)'", "unset logscale x", "set xlabel ''",
+            "set ylabel 'µs (log)'", "unset logscale x", "set xlabel ''", "set yrange [1:*]",
             f"plot for [i=2:{len(ROWS) + 1}] '{mp}' using i:xtic(1) title columnheader(i)",
             "set style data linespoints", "set logscale xy", "set xtics norotate",
+            "set autoscale y",
             "set xlabel 'N other live 4 KiB mappings (0 drawn at 1)'",
             f"set title '{k['release']}: 4 KiB map + store + unmap, N others live, median µs'",
             "plot " + ", ".join(
