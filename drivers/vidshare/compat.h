@@ -84,12 +84,6 @@ static inline vm_fault_t vidshare_insert_pfn_pmd(struct vm_fault *vmf,
 #endif
 #else
 #define VIDSHARE_HUGE_PFNMAP 0
-/* Never called: a share has no body where VIDSHARE_HUGE_PFNMAP is 0. */
-static inline vm_fault_t vidshare_insert_pfn_pmd(struct vm_fault *vmf,
-						 unsigned long pfn, bool write)
-{
-	return VM_FAULT_FALLBACK;
-}
 #endif
 
 /* mseal(2) (6.10) marks VMAs that munmap() must leave alone. */

@@ -293,46 +293,6 @@ static pmd_t *vidshare_pmd_of(struct mm_struct *mm, unsigned long addr)
 	return pmd_offset(pud, addr);
 }
 
-/*
- * The PMD entry of the body block at @vmf->address, under revoke_sem; the
- * share's name of its memory type is the entry's. With @write the entry
- * is made dirty, as for a write fault; a writable share's entries are
- * writable either way.
- */
-static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	struct vidshare_map *map = vma->vm_private_data;
-	struct vidshare_device *vdev = map->vf->vdev;
-	unsigned long block = vmf->address & PMD_MASK;
-	vm_fault_t ret;
-	pgprot_t prot;
-	pmd_t pmd;
-
-	down_read(&vdev->revoke_sem);
-	if (vdev->revoked) {
-		ret = VM_FAULT_SIGBUS;
-		goto out;
-	}
-	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
-						    (block - vma->vm_start)), write);
-	pmd = READ_ONCE(*vmf->pmd);
-	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
-		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
-		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, prot));
-	}
-out:
-	up_read(&vdev->revoke_sem);
-	return ret;
-}
-
-static int vidshare_fault_errno(vm_fault_t fault)
-{
-	if (fault == VM_FAULT_NOPAGE)
-		return 0;
-	return fault == VM_FAULT_OOM ? -ENOMEM : -ENODEV;
-}
-
 /**
  * vidshare_fill() - write the page-table entries of a new share
  * @vma: the share, linked into its mm and the device's address_space;
@@ -344,12 +304,11 @@ static int vidshare_fault_errno(vm_fault_t fault)
  * The head and the tail of the share are PTEs, written as
  * remap_pfn_range() writes them, without its per-VMA PAT reservation:
  * the memory type is the adapter's, reserved once at bind (memtype.c).
- * The body's first block is faulted in with fixup_user_fault(), which
- * allocates the page-table levels above it (a module cannot) and calls
- * vidshare_vm_huge_fault(): one PMD entry. The others are inserted
- * directly where those levels are there already, as they are for every
- * block under the same PUD entry. A process with transparent huge pages
- * off gets PTEs for the body, as the fault path would give it.
+ * The body is faulted in with fixup_user_fault(), which allocates the
+ * page-table levels above it (a module cannot) and calls
+ * vidshare_vm_huge_fault(): one call fills every block under the same PUD
+ * entry. A process with transparent huge pages off gets PTEs for the
+ * body, as the fault path would give it.
  *
  * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM, -EFAULT.
  */
@@ -368,15 +327,11 @@ static int vidshare_fill(struct vm_area_struct *vma)
 		ret = vidshare_fill_ptes(vma, vma->vm_start, bs);
 	if (!ret && be < vma->vm_end)
 		ret = vidshare_fill_ptes(vma, be, vma->vm_end);
-	for (addr = bs; !ret && addr < be; addr += PMD_SIZE) {
-		pmd = addr == bs ? NULL : vidshare_pmd_of(vma->vm_mm, addr);
-		if (pmd) {
-			struct vm_fault vmf = { .vma = vma, .address = addr, .pmd = pmd };
-
-			ret = vidshare_fault_errno(vidshare_insert_block(&vmf, false));
-		} else {
-			ret = fixup_user_fault(vma->vm_mm, addr, flags, NULL);
-		}
+	for (addr = bs; addr < be; addr += PMD_SIZE) {
+		pmd = vidshare_pmd_of(vma->vm_mm, addr);
+		if (pmd && pmd_leaf(READ_ONCE(*pmd)))
+			continue;
+		ret = fixup_user_fault(vma->vm_mm, addr, flags, NULL);
 		if (ret)
 			break;
 		pmd = vidshare_pmd_of(vma->vm_mm, addr);
@@ -426,17 +381,71 @@ static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 
 #if VIDSHARE_HUGE_PFNMAP
 /*
- * A block of a share's body: one PMD entry. Any other order, and any other
- * part of a share, falls back to vidshare_vm_fault().
+ * The PMD entry of the body block at @vmf->address, under revoke_sem; the
+ * share's name of its memory type is the entry's. With @write the entry
+ * is made dirty, as for a write fault; a writable share's entries are
+ * writable either way.
+ */
+static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vidshare_map *map = vma->vm_private_data;
+	struct vidshare_device *vdev = map->vf->vdev;
+	unsigned long block = vmf->address & PMD_MASK;
+	vm_fault_t ret;
+	pgprot_t prot;
+	pmd_t pmd;
+
+	down_read(&vdev->revoke_sem);
+	if (vdev->revoked) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
+						    (block - vma->vm_start)), write);
+	pmd = READ_ONCE(*vmf->pmd);
+	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
+		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
+		WRITE_ONCE(map->memtype, vidshare_memtype_name(vdev, prot));
+	}
+out:
+	up_read(&vdev->revoke_sem);
+	return ret;
+}
+
+/*
+ * A block of a share's body: its PMD entry, and those of the body's other
+ * blocks under the same PUD entry that have none yet, so that the first
+ * touch of a share fills its whole body (the PMD table is there). Any
+ * other order, and any other part of a share, falls back to
+ * vidshare_vm_fault().
  */
 static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
-	unsigned long block = vmf->address & PMD_MASK, bs, be;
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long block = vmf->address & PMD_MASK, bs, be, addr;
+	vm_fault_t ret;
 
-	if (order != PMD_ORDER || !vidshare_body(vmf->vma, &bs, &be) ||
+	if (order != PMD_ORDER || !vidshare_body(vma, &bs, &be) ||
 	    block < bs || block >= be)
 		return VM_FAULT_FALLBACK;
-	return vidshare_insert_block(vmf, vmf->flags & FAULT_FLAG_WRITE);
+	ret = vidshare_insert_block(vmf, vmf->flags & FAULT_FLAG_WRITE);
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
+	bs = max(bs, block & PUD_MASK);
+	be = min(be, (block & PUD_MASK) + PUD_SIZE);
+	for (addr = bs; addr < be; addr += PMD_SIZE) {
+		struct vm_fault other = {
+			.vma = vma,
+			.address = addr,
+			.pmd = pmd_offset(vmf->pud, addr),
+		};
+
+		if (addr != block && pmd_none(READ_ONCE(*other.pmd)) &&
+		    vidshare_insert_block(&other, false) != VM_FAULT_NOPAGE)
+			break;
+	}
+	return VM_FAULT_NOPAGE;
 }
 
 /**
