@@ -2261,7 +2261,7 @@ TEST_F(vidshare, huge_share_unaligned_view_has_pte_edges_and_a_huge_body)
 	EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
 }
 
-TEST_F(vidshare, huge_mmap_faults_once_a_block)
+TEST_F(vidshare, huge_mmap_first_touch_fills_the_body)
 {
 	const uint64_t len = 8 * BLOCK;
 	volatile uint8_t *m;
@@ -2278,7 +2278,9 @@ TEST_F(vidshare, huge_mmap_faults_once_a_block)
 	pt = pt_pages() - pt;
 	if (huge_expected()) {
 		EXPECT_EQ(0ULL, (uintptr_t)m % BLOCK);
-		EXPECT_EQ(8, flt);
+		/* one fault, or two where the share spans two PUD entries */
+		EXPECT_LE(1, flt);
+		EXPECT_GE(2, flt);
 		EXPECT_GE(1, pt);
 	} else {
 		/* the first fault fills the whole share */
@@ -3132,7 +3134,7 @@ TEST_F(revoke, revoke_huge_share_and_mmap_raise_sigbus)
 	m = dev_mmap(self->fd, BLOCK, len, PROT_READ | PROT_WRITE);
 	ASSERT_TRUE(m != NULL);
 	b = share_base(&s);
-	/* the share is filled; of the mmap(2), only the first block */
+	/* the share is filled; the mmap(2) is, from its first touch */
 	EXPECT_EQ(0, probe_write(b + BLOCK + 8));
 	EXPECT_EQ(0, probe_write(m + 8));
 
