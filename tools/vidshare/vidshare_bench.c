@@ -27,6 +27,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +77,10 @@ struct bench {
 	void *last_addr;
 	unsigned int at_2m;	/* runs whose mapping began on a 2 MiB boundary */
 	unsigned int at_hint;	/* runs whose mapping began at the hint */
+	bool wc;		/* vidshare: INFO says write-combining */
+	/* For --check: */
+	unsigned int at_2m_16m;	/* counted 16 MiB kernel-placed runs at 2 MiB */
+	long pte_pages;		/* VmPTE of one 16 MiB mapping, pages; -1 unknown */
 };
 
 /* ---- interfaces ---- */
@@ -128,6 +134,7 @@ static int vidshare_open(struct bench *b, char *why, size_t len)
 		return -1;
 	}
 	b->size = info.fb_size;
+	b->wc = info.flags & VIDSHARE_INFO_WC;
 	return 0;
 }
 
@@ -410,6 +417,8 @@ static void mapping_table(struct bench *b)
 		printf(", \"bytes\": %lu, \"touched\": %s, ", cells[i].len,
 		       cells[i].touch ? "true" : "false");
 		json_result(err, ns, b->runs);
+		if (!err && i == 0)
+			b->at_2m_16m = b->at_2m;
 		if (!err) {
 			printf(", \"last_address\": \"%p\", \"runs_at_2m_boundary\": %u",
 			       b->last_addr, b->at_2m);
@@ -496,6 +505,8 @@ static void page_table_cost(struct bench *b)
 	pt1 = page_tables_kib();
 	printf("\"address\": \"%p\", ", p);
 	b->iface->unmap(b, p, len);
+	if (pte0 >= 0 && pte1 >= 0)
+		b->pte_pages = (pte1 - pte0) * (long)KIB / (long)PAGE;
 	json_kib("VmPTE", pte0, pte1);
 	printf(", ");
 	json_kib("PageTables", pt0, pt1);
@@ -585,11 +596,131 @@ static void scaling_table(struct bench *b)
 
 /* ---- main ---- */
 
+/* ---- --check: the structure of vidshare's mappings ---- */
+
+/*
+ * Whether this kernel maps the 2 MiB blocks of a vidshare mapping with
+ * huge entries: 6.12 or later, with transparent huge pages.
+ */
+static bool huge_expected(void)
+{
+	unsigned int major, minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	if (major < 6 || (major == 6 && minor < 12))
+		return false;
+	return !access("/sys/kernel/mm/transparent_hugepage", F_OK);
+}
+
+/*
+ * The memory type debugfs gives the live vidshare mapping at @p ("wc",
+ * "uc-", ...) into @type; 0, or -1 when there is no such row.
+ */
+static int debugfs_memtype(struct bench *b, void *p, char *type, size_t size)
+{
+	const char *node = strrchr(b->dev, '/');
+	unsigned long long start;
+	char path[PATH_MAX], line[256], flags[32];
+	int ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/vidshare/%s/shares",
+		 node ? node + 1 : b->dev);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u\t%*d\t%llx\t%*x\t%*x\t%31s", &start, flags) != 2 ||
+		    start != (uintptr_t)p || !strchr(flags, ','))
+			continue;
+		snprintf(type, size, "%s", strchr(flags, ',') + 1);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* One failed check: a line on stderr. */
+static bool check_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vidshare_bench: check: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return false;
+}
+
+/*
+ * What make check asks of the short bench: only the structure, never a
+ * time. Where huge entries are expected, a 16 MiB kernel-placed mapping
+ * starts on a 2 MiB boundary and costs at most one page-table page (a new
+ * PMD table); elsewhere it costs a PTE page a 2 MiB block (at least 7 of
+ * 8: a neighbour may have made one). Its memory type is the adapter's,
+ * and SHARE of an uncached view of a write-combining adapter is refused.
+ */
+static bool check_structure(struct bench *b)
+{
+	bool huge = huge_expected(), ok = true;
+	const char *want = b->wc ? "wc" : "uc-";
+	struct vidshare_share req = {
+		.view_size = PAGE,
+		.flags = VIDSHARE_SHARE_UNCACHED,
+	};
+	char type[32];
+	void *p;
+
+	if (huge && b->at_2m_16m != b->runs)
+		ok = check_fail("%u of %u 16 MiB mappings at a 2 MiB boundary",
+				b->at_2m_16m, b->runs);
+	if (b->pte_pages < 0)
+		ok = check_fail("no VmPTE figure");
+	else if (huge ? b->pte_pages > 1 : b->pte_pages < 7)
+		ok = check_fail("a 16 MiB mapping cost %ld page-table pages; expected %s",
+				b->pte_pages, huge ? "at most 1" : "at least 7");
+	p = b->iface->map(b, NULL, 0, 16 * MIB);
+	if (!p) {
+		ok = check_fail("16 MiB mapping: %s", strerror(errno));
+	} else {
+		/* an mmap(2) has its entries, and their type, once touched */
+		touch(p, 16 * MIB);
+		if (debugfs_memtype(b, p, type, sizeof(type)))
+			ok = check_fail("no debugfs row for the mapping at %p", p);
+		else if (strcmp(type, want))
+			ok = check_fail("memory type %s, expected %s", type, want);
+		b->iface->unmap(b, p, 16 * MIB);
+	}
+	if (b->iface->map == share_map) {
+		if (!ioctl(b->fd, VIDSHARE_IOC_SHARE, &req)) {
+			p = (void *)(uintptr_t)req.virtual_addr;
+			if (b->wc)
+				ok = check_fail("uncached SHARE of a write-combining adapter");
+			else if (debugfs_memtype(b, p, type, sizeof(type)) || strcmp(type, want))
+				ok = check_fail("uncached SHARE is not %s", want);
+			share_unmap(b, p, PAGE);
+		} else if (!b->wc || errno != EOPNOTSUPP) {
+			ok = check_fail("uncached SHARE: %s", strerror(errno));
+		}
+	}
+	fprintf(stderr, "vidshare_bench: check: %s: huge entries %s, ", b->iface->name,
+		huge ? "expected" : "not expected");
+	fprintf(stderr, "16 MiB at 2 MiB %u/%u, %ld page-table pages, memory type %s: %s\n",
+		b->at_2m_16m, b->runs, b->pte_pages, want, ok ? "ok" : "FAILED");
+	return ok;
+}
+
 static void print_usage(FILE *f)
 {
 	unsigned int i;
 
-	fprintf(f, "usage: vidshare_bench [--runs R] [--scaling] IFACE [--dev PATH] [--pci BDF]\n"
+	fprintf(f, "usage: vidshare_bench [--runs R] [--scaling] [--check] IFACE [--dev PATH]\n"
+		"                      [--pci BDF]\n"
+		"--check: (share and mmap) exit 1 unless the mappings have the structure\n"
+		"         make check expects: huge entries, page tables, memory type\n"
 		"IFACE:\n");
 	for (i = 0; i < ARRAY_SIZE(ifaces); i++)
 		fprintf(f, "  %-10s %s\n", ifaces[i].name, ifaces[i].label);
@@ -600,18 +731,20 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "runs", required_argument, NULL, 'r' },
 		{ "scaling", no_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'c' },
 		{ "dev", required_argument, NULL, 'd' },
 		{ "pci", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench b = { .fd = -1, .container = -1, .group = -1, .runs = 21 };
-	bool scale = false;
+	struct bench b = { .fd = -1, .container = -1, .group = -1, .runs = 21,
+			   .pte_pages = -1 };
+	bool scale = false, check = false;
 	char why[512];
 	unsigned int i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:sd:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:scd:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			b.runs = strtoul(optarg, NULL, 0);
@@ -623,6 +756,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			scale = true;
+			break;
+		case 'c':
+			check = true;
 			break;
 		case 'd':
 			b.dev = optarg;
@@ -645,7 +781,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < ARRAY_SIZE(ifaces); i++)
 		if (!strcmp(argv[optind], ifaces[i].name))
 			b.iface = &ifaces[i];
-	if (!b.iface) {
+	if (!b.iface || (check && b.iface->open != vidshare_open)) {
 		print_usage(stderr);
 		return 2;
 	}
@@ -669,5 +805,6 @@ int main(int argc, char **argv)
 	if (scale)
 		scaling_table(&b);
 	printf("\n}\n");
-	return 0;
+	fflush(stdout);
+	return check && !check_structure(&b);
 }

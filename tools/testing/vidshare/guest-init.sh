@@ -315,6 +315,17 @@ adapters() {
 	done
 }
 
+# The short form of make bench: vidshare_bench --check, for SHARE and for
+# mmap(2), checks what the mappings are (huge entries, page-table pages,
+# memory type), never how fast.
+bench_structure() {
+	a=$(adapter) || { echo "no vidshare adapter"; return 1; }
+	for i in share mmap; do
+		vidshare_bench --runs 3 --check "$i" --dev "/dev/${a##*/}" > /tmp/bench.json ||
+			{ cat /tmp/bench.json; return 1; }
+	done
+}
+
 # with_fuse CMD...: CMD with FUSE (for vidshare_holdout_test): built in,
 # or a module of the kernel's own that the initramfs carries (Debian's 6.1).
 with_fuse() {
