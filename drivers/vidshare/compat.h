@@ -71,9 +71,12 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
  */
 #define VIDSHARE_HUGE_PFNMAP 1
 #include <linux/huge_mm.h>
-#if __has_include("linux/pfn_t.h")
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
 #include <linux/pfn_t.h>
-/* 6.12 passes a pfn_t; kernels without pfn_t (7.2 among them) the pfn. */
+/*
+ * Until 6.17 vmf_insert_pfn_pmd() takes a pfn_t; then pfn_t went away and
+ * it takes the pfn (read in 7.2).
+ */
 static inline vm_fault_t vidshare_insert_pfn_pmd(struct vm_fault *vmf,
 						 unsigned long pfn, bool write)
 {
