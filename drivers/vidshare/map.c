@@ -356,10 +356,10 @@ static vm_fault_t vidshare_fault_result(int err)
 /*
  * A share without page-table entries: an mmap(2) not touched yet, a SHARE
  * whose fill ran out of memory, or a share that was given access after
- * PROT_NONE. A share without a body is filled whole; a head or a tail
- * whole; a page of the body one page at a time (the process has
- * transparent huge pages off, else vidshare_vm_huge_fault() has it). A
- * revoked adapter's shares get SIGBUS.
+ * PROT_NONE. A share without a body is filled whole; of one with a body,
+ * the head, the tail or the block of the body (the process has transparent
+ * huge pages off, else vidshare_vm_huge_fault() has it) that was touched.
+ * A revoked adapter's shares get SIGBUS.
  */
 static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 {
@@ -368,13 +368,15 @@ static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 	unsigned long start = vma->vm_start, end = vma->vm_end, bs, be;
 
 	if (vidshare_body(vma, &bs, &be)) {
-		if (block >= bs && block < be) {
-			start = vmf->address & PAGE_MASK;
-			end = start + PAGE_SIZE;
-		} else {
-			start = max(start, block);
-			end = min(end, block + PMD_SIZE);
-		}
+		/*
+		 * A huge entry another thread's fault put in the block since
+		 * this fault found none: touch it again. (Only a process
+		 * whose transparent huge pages went off in between gets here.)
+		 */
+		if (pmd_leaf(READ_ONCE(*vmf->pmd)))
+			return VM_FAULT_NOPAGE;
+		start = max(start, block);
+		end = min(end, block + PMD_SIZE);
 	}
 	return vidshare_fault_result(vidshare_fill_ptes(vma, start, end));
 }
@@ -382,11 +384,12 @@ static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 #if VIDSHARE_HUGE_PFNMAP
 /*
  * The PMD entry of the body block at @vmf->address, under revoke_sem; the
- * share's name of its memory type is the entry's. With @write the entry
- * is made dirty, as for a write fault; a writable share's entries are
- * writable either way.
+ * share's name of its memory type is the entry's. A writable share's
+ * entries are writable (its vm_page_prot is), so the entry is inserted as
+ * for a read fault: clean, and never over an entry that is there already
+ * (vmf_insert_pfn_pmd() warns when asked to make a PTE table writable).
  */
-static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
+static vm_fault_t vidshare_insert_block(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vidshare_map *map = vma->vm_private_data;
@@ -402,7 +405,7 @@ static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
 		goto out;
 	}
 	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
-						    (block - vma->vm_start)), write);
+						    (block - vma->vm_start)), false);
 	pmd = READ_ONCE(*vmf->pmd);
 	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
 		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
@@ -429,7 +432,7 @@ static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int orde
 	if (order != PMD_ORDER || !vidshare_body(vma, &bs, &be) ||
 	    block < bs || block >= be)
 		return VM_FAULT_FALLBACK;
-	ret = vidshare_insert_block(vmf, vmf->flags & FAULT_FLAG_WRITE);
+	ret = vidshare_insert_block(vmf);
 	if (ret != VM_FAULT_NOPAGE)
 		return ret;
 	bs = max(bs, block & PUD_MASK);
@@ -442,7 +445,7 @@ static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int orde
 		};
 
 		if (addr != block && pmd_none(READ_ONCE(*other.pmd)) &&
-		    vidshare_insert_block(&other, false) != VM_FAULT_NOPAGE)
+		    vidshare_insert_block(&other) != VM_FAULT_NOPAGE)
 			break;
 	}
 	return VM_FAULT_NOPAGE;
