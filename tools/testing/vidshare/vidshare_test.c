@@ -2105,6 +2105,10 @@ static bool huge_expected(void)
 		return false;
 	if (major < 6 || (major == 6 && minor < 12))
 		return false;
+	/* THP_enabled is 0 for a process with PR_SET_THP_DISABLE */
+	if (read_file("/proc/self/status", procbuf, sizeof(procbuf)) < 0 ||
+	    !strstr(procbuf, "THP_enabled:\t1"))
+		return false;
 	return access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0;
 }
 
@@ -2309,6 +2313,8 @@ TEST_F(vidshare, huge_share_read_only_and_mprotect)
 	struct vidshare_share s;
 	volatile uint8_t *b;
 
+	if (self->fb_size < len)
+		SKIP(return, "the frame buffer is smaller than 4 MiB");
 	ASSERT_EQ(0, vs_share(self->fd, 0, len, VIDSHARE_SHARE_READONLY, 0, &s));
 	b = share_base(&s);
 	EXPECT_EQ(0, probe_read(b + BLOCK + 64));
@@ -2329,6 +2335,47 @@ TEST_F(vidshare, huge_share_read_only_and_mprotect)
 }
 
 /* With transparent huge pages off for the process, shares are PTEs. */
+/*
+ * Soft-dirty tracking (clear_refs 4) write-protects a share's entries: the
+ * write fault of a huge entry must make it writable, not insert the same
+ * read-only entry again and again. In a child, under alarm(2): a
+ * livelock is a SIGALRM.
+ */
+TEST_F(vidshare, huge_soft_dirty_write_protection_is_undone_by_a_write)
+{
+	const uint64_t len = 2 * BLOCK;
+	struct vidshare_share s;
+	volatile uint8_t *b, *m;
+	pid_t pid;
+
+	if (self->fb_size < len)
+		SKIP(return, "the frame buffer is smaller than 4 MiB");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		alarm(30);
+		/* an mmap(2) whose entries come after the clear */
+		m = dev_mmap(self->fd, 0, len, PROT_READ | PROT_WRITE);
+		ASSERT_TRUE(m != NULL);
+		ASSERT_EQ(0, write_file("/proc/self/clear_refs", "4"));
+		touch_pages(m, len);
+		expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+		EXPECT_EQ(0, munmap((void *)m, len));
+		/* a filled share, write-protected by mprotect(2) after the clear */
+		ASSERT_EQ(0, vs_share(self->fd, 0, len, 0, 0, &s));
+		b = share_base(&s);
+		ASSERT_EQ(0, write_file("/proc/self/clear_refs", "4"));
+		ASSERT_EQ(0, mprotect((void *)b, len, PROT_READ));
+		ASSERT_EQ(0, mprotect((void *)b, len, PROT_READ | PROT_WRITE));
+		touch_pages(b, len);
+		expect_pages_where_they_belong(_metadata, self->fd, 0, len);
+		EXPECT_EQ(0, vs_unshare(self->fd, s.virtual_addr));
+		_exit(_metadata->exit_code == KSFT_PASS ? 0 : 1);
+	}
+	EXPECT_EQ(0, wait_child(pid)) TH_LOG("128 + %d is SIGALRM: a write faulted forever",
+					     SIGALRM);
+}
+
 TEST_F(vidshare, huge_thp_off_process_gets_ptes)
 {
 	const uint64_t len = 4 * BLOCK;
