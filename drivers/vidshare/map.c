@@ -175,8 +175,13 @@ struct vidshare_fill {
 static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
 {
 	struct vidshare_fill *f = data;
-	unsigned long end = pmd_addr_end(addr, f->end);
+	unsigned long table_end = (addr + PMD_SIZE) & PMD_MASK;
 	unsigned long pfn = f->pfn + ((addr - f->start) >> PAGE_SHIFT);
+	/*
+	 * The end of this page table, as pmd_addr_end() has it where the
+	 * PMD is a level of its own (with 2-level paging that is the end).
+	 */
+	unsigned long end = table_end - 1 < f->end - 1 ? table_end : f->end;
 
 	if (f->lookup && addr == f->start) {
 		f->first = ptep_get(pte);
@@ -190,20 +195,45 @@ static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	return VIDSHARE_FILL_NEXT;
 }
 
+/* The PMD of @addr in @mm, or NULL if a level above it is missing. */
+static pmd_t *vidshare_pmd_of(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
 /*
- * The entries of [@start, @end) of a share, where no huge entry is or can
- * be, under revoke_sem, as remap_pfn_range() writes them but without its
- * per-VMA PAT reservation. Their memory type is the one PAT has for the
- * frame buffer: vmf_insert_pfn_prot() looks it up for the first page, and
- * the other entries copy it. A write-combining adapter's type is final
- * once vidshare has reserved it (memtype.c): it is looked up for the
- * adapter's first share and kept. An uncached adapter's is looked up each
- * time: nothing of vidshare's holds it.
+ * The entries of [@start, @end) of a share, under revoke_sem, as
+ * remap_pfn_range() writes them but without its per-VMA PAT reservation.
+ * Their memory type is the one PAT has for the frame buffer:
+ * vmf_insert_pfn_prot() looks it up for the first page, and the other
+ * entries copy it. A write-combining adapter's type is final once vidshare
+ * has reserved it (memtype.c): it is looked up for the adapter's first
+ * share and kept. An uncached adapter's is looked up each time: nothing of
+ * vidshare's holds it.
+ *
+ * With @block, [@start, @end) is one block of a share's body, where a
+ * racing huge fault may put a PMD entry (a process whose transparent huge
+ * pages went off between two faults): the first page then always goes in
+ * through vmf_insert_pfn_prot(), which puts the block's PTE table in
+ * under the PMD's lock, or fails because a huge entry is there, which
+ * maps the block. apply_to_page_range() must not meet a huge entry.
  *
  * Return: 0, -ENODEV once the adapter is revoked, -ENOMEM.
  */
 static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
-			      unsigned long end)
+			      unsigned long end, bool block)
 {
 	struct vidshare_map *map = vma->vm_private_data;
 	struct vidshare_device *vdev = map->vf->vdev;
@@ -216,7 +246,7 @@ static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
 		.first = __pte(0),
 	};
 	unsigned long addr = start;
-	vm_fault_t fault;
+	vm_fault_t fault = VM_FAULT_NOPAGE;
 	int ret;
 
 	down_read(&vdev->revoke_sem);
@@ -227,13 +257,20 @@ static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
 	/* Pairs with the release below: the type is there once known is. */
 	if (smp_load_acquire(&vdev->type_known)) {
 		f.prot = vidshare_memtype_of_pte(__pte(READ_ONCE(vdev->type_pteval)), f.prot);
+		if (block)
+			fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
 	} else {
 		fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
-		if (fault != VM_FAULT_NOPAGE) {
-			ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-			goto out;
-		}
 		f.lookup = true;
+	}
+	if ((block || f.lookup) && fault != VM_FAULT_NOPAGE) {
+		pmd_t *pmd = vidshare_pmd_of(f.mm, start);
+
+		if (block && pmd && pmd_leaf(READ_ONCE(*pmd)))
+			ret = 0;	/* a huge entry maps the block */
+		else
+			ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+		goto out;
 	}
 	do {
 		ret = apply_to_page_range(f.mm, addr, end - addr, vidshare_fill_pte, &f);
@@ -275,24 +312,6 @@ static bool vidshare_body(struct vm_area_struct *vma, unsigned long *bs,
 	return *bs < *be;
 }
 
-/* The PMD of @addr in @mm, or NULL if a level above it is missing. */
-static pmd_t *vidshare_pmd_of(struct mm_struct *mm, unsigned long addr)
-{
-	pgd_t *pgd = pgd_offset(mm, addr);
-	p4d_t *p4d;
-	pud_t *pud;
-
-	if (pgd_none(READ_ONCE(*pgd)))
-		return NULL;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(READ_ONCE(*p4d)))
-		return NULL;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
-		return NULL;
-	return pmd_offset(pud, addr);
-}
-
 /**
  * vidshare_fill() - write the page-table entries of a new share
  * @vma: the share, linked into its mm and the device's address_space;
@@ -322,11 +341,11 @@ static int vidshare_fill(struct vm_area_struct *vma)
 	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
 		return 0;
 	if (!vidshare_body(vma, &bs, &be))
-		return vidshare_fill_ptes(vma, vma->vm_start, vma->vm_end);
+		return vidshare_fill_ptes(vma, vma->vm_start, vma->vm_end, false);
 	if (bs > vma->vm_start)
-		ret = vidshare_fill_ptes(vma, vma->vm_start, bs);
+		ret = vidshare_fill_ptes(vma, vma->vm_start, bs, false);
 	if (!ret && be < vma->vm_end)
-		ret = vidshare_fill_ptes(vma, be, vma->vm_end);
+		ret = vidshare_fill_ptes(vma, be, vma->vm_end, false);
 	for (addr = bs; addr < be; addr += PMD_SIZE) {
 		pmd = vidshare_pmd_of(vma->vm_mm, addr);
 		if (pmd && pmd_leaf(READ_ONCE(*pmd)))
@@ -335,8 +354,12 @@ static int vidshare_fill(struct vm_area_struct *vma)
 		if (ret)
 			break;
 		pmd = vidshare_pmd_of(vma->vm_mm, addr);
-		if (!pmd || !pmd_leaf(READ_ONCE(*pmd)))
-			return vidshare_fill_ptes(vma, addr, be);
+		if (pmd && pmd_leaf(READ_ONCE(*pmd)))
+			continue;
+		/* Transparent huge pages are off for the process: PTEs. */
+		for (; !ret && addr < be; addr += PMD_SIZE)
+			ret = vidshare_fill_ptes(vma, addr, addr + PMD_SIZE, true);
+		break;
 	}
 	return ret;
 }
@@ -366,30 +389,28 @@ static vm_fault_t vidshare_vm_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long block = vmf->address & PMD_MASK;
 	unsigned long start = vma->vm_start, end = vma->vm_end, bs, be;
+	bool in_body = false;
 
 	if (vidshare_body(vma, &bs, &be)) {
-		/*
-		 * A huge entry another thread's fault put in the block since
-		 * this fault found none: touch it again. (Only a process
-		 * whose transparent huge pages went off in between gets here.)
-		 */
-		if (pmd_leaf(READ_ONCE(*vmf->pmd)))
-			return VM_FAULT_NOPAGE;
+		in_body = block >= bs && block < be;
 		start = max(start, block);
 		end = min(end, block + PMD_SIZE);
 	}
-	return vidshare_fault_result(vidshare_fill_ptes(vma, start, end));
+	return vidshare_fault_result(vidshare_fill_ptes(vma, start, end, in_body));
 }
 
 #if VIDSHARE_HUGE_PFNMAP
 /*
  * The PMD entry of the body block at @vmf->address, under revoke_sem; the
- * share's name of its memory type is the entry's. A writable share's
- * entries are writable (its vm_page_prot is), so the entry is inserted as
- * for a read fault: clean, and never over an entry that is there already
- * (vmf_insert_pfn_pmd() warns when asked to make a PTE table writable).
+ * share's name of its memory type is the entry's. With @write, the write
+ * fault of an entry that is there (soft-dirty tracking write-protects a
+ * share: clear_refs) makes it writable and dirty. Without, a new entry is
+ * what vm_page_prot says (writable for a writable share, unless it is
+ * write-protected for soft-dirty tracking), and an entry that is there,
+ * or a PTE table, stays: vmf_insert_pfn_pmd() warns when asked to write
+ * over a PTE table.
  */
-static vm_fault_t vidshare_insert_block(struct vm_fault *vmf)
+static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vidshare_map *map = vma->vm_private_data;
@@ -405,7 +426,7 @@ static vm_fault_t vidshare_insert_block(struct vm_fault *vmf)
 		goto out;
 	}
 	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
-						    (block - vma->vm_start)), false);
+						    (block - vma->vm_start)), write);
 	pmd = READ_ONCE(*vmf->pmd);
 	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
 		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
@@ -428,11 +449,17 @@ static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int orde
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long block = vmf->address & PMD_MASK, bs, be, addr;
 	vm_fault_t ret;
+	bool write;
 
 	if (order != PMD_ORDER || !vidshare_body(vma, &bs, &be) ||
 	    block < bs || block >= be)
 		return VM_FAULT_FALLBACK;
-	ret = vidshare_insert_block(vmf);
+	/*
+	 * A write fault of a huge entry that is there (its orig_pmd; a
+	 * new block's is none) asks for it to be made writable.
+	 */
+	write = (vmf->flags & FAULT_FLAG_WRITE) && pmd_leaf(vmf->orig_pmd);
+	ret = vidshare_insert_block(vmf, write);
 	if (ret != VM_FAULT_NOPAGE)
 		return ret;
 	bs = max(bs, block & PUD_MASK);
@@ -445,7 +472,7 @@ static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int orde
 		};
 
 		if (addr != block && pmd_none(READ_ONCE(*other.pmd)) &&
-		    vidshare_insert_block(&other) != VM_FAULT_NOPAGE)
+		    vidshare_insert_block(&other, false) != VM_FAULT_NOPAGE)
 			break;
 	}
 	return VM_FAULT_NOPAGE;
@@ -462,8 +489,9 @@ static vm_fault_t vidshare_vm_huge_fault(struct vm_fault *vmf, unsigned int orde
  * As thp_get_unmapped_area() places a file's mapping, with the share's
  * frame-buffer address for the file offset: the address is congruent to
  * it modulo PMD_SIZE, so that every whole PMD block of the share can be
- * one huge entry. A hint for a share of a PMD block or more is moved up to
- * the next such address first (less than PMD_SIZE away).
+ * one huge entry. The hint of a share with a whole block is moved up to
+ * the next such address first (less than PMD_SIZE away), unless that would
+ * pass TASK_SIZE.
  *
  * Return: the address, or a negative errno.
  */
@@ -474,9 +502,14 @@ unsigned long vidshare_get_unmapped_area(struct file *file, unsigned long addr,
 	struct vidshare_file *vf = file->private_data;
 	const unsigned long uc = VIDSHARE_MMAP_UNCACHED >> PAGE_SHIFT;
 	phys_addr_t phys = vf->vdev->fb_phys + ((u64)(pgoff & ~uc) << PAGE_SHIFT);
+	unsigned long moved;
 
-	if (addr && len >= PMD_SIZE && !(flags & MAP_FIXED))
-		addr += (phys - addr) & ~PMD_MASK;
+	/* Only a share with a whole block has a body. */
+	if (addr && !(flags & MAP_FIXED) &&
+	    round_up(phys, PMD_SIZE) + PMD_SIZE <= phys + len &&
+	    !check_add_overflow(addr, (unsigned long)(phys - addr) & ~PMD_MASK, &moved) &&
+	    moved <= TASK_SIZE - len)
+		addr = moved;
 	return thp_get_unmapped_area(file, addr, len, PHYS_PFN(phys), flags);
 }
 #endif

@@ -611,6 +611,9 @@ static bool huge_expected(void)
 		return false;
 	if (major < 6 || (major == 6 && minor < 12))
 		return false;
+	/* 0 for a process with PR_SET_THP_DISABLE */
+	if (proc_kib("/proc/self/status", "THP_enabled") != 1)
+		return false;
 	return !access("/sys/kernel/mm/transparent_hugepage", F_OK);
 }
 
