@@ -195,22 +195,30 @@ static int vidshare_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	return VIDSHARE_FILL_NEXT;
 }
 
-/* The PMD of @addr in @mm, or NULL if a level above it is missing. */
-static pmd_t *vidshare_pmd_of(struct mm_struct *mm, unsigned long addr)
+/* Whether a huge PMD entry maps @addr in @mm. Under its mmap_lock. */
+static bool vidshare_block_is_huge(struct mm_struct *mm, unsigned long addr)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
 	pud_t *pud;
 
 	if (pgd_none(READ_ONCE(*pgd)))
-		return NULL;
+		return false;
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(READ_ONCE(*p4d)))
-		return NULL;
+		return false;
 	pud = pud_offset(p4d, addr);
 	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
-		return NULL;
-	return pmd_offset(pud, addr);
+		return false;
+	return pmd_leaf(READ_ONCE(*pmd_offset(pud, addr)));
+}
+
+/* The pfn that @addr of share @vma maps. */
+static unsigned long vidshare_pfn(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct vidshare_map *map = vma->vm_private_data;
+
+	return PHYS_PFN(map->vf->vdev->fb_phys + map->offset + (addr - vma->vm_start));
 }
 
 /*
@@ -241,12 +249,12 @@ static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
 		.mm = vma->vm_mm,
 		.start = start,
 		.end = end,
-		.pfn = PHYS_PFN(vdev->fb_phys + map->offset + (start - vma->vm_start)),
+		.pfn = vidshare_pfn(vma, start),
 		.prot = vma->vm_page_prot,
 		.first = __pte(0),
 	};
 	unsigned long addr = start;
-	vm_fault_t fault = VM_FAULT_NOPAGE;
+	vm_fault_t fault;
 	int ret;
 
 	down_read(&vdev->revoke_sem);
@@ -255,22 +263,18 @@ static int vidshare_fill_ptes(struct vm_area_struct *vma, unsigned long start,
 		goto out;
 	}
 	/* Pairs with the release below: the type is there once known is. */
-	if (smp_load_acquire(&vdev->type_known)) {
+	f.lookup = !smp_load_acquire(&vdev->type_known);
+	if (!f.lookup)
 		f.prot = vidshare_memtype_of_pte(__pte(READ_ONCE(vdev->type_pteval)), f.prot);
-		if (block)
-			fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
-	} else {
+	if (f.lookup || block) {
 		fault = vmf_insert_pfn_prot(vma, start, f.pfn, f.prot);
-		f.lookup = true;
-	}
-	if ((block || f.lookup) && fault != VM_FAULT_NOPAGE) {
-		pmd_t *pmd = vidshare_pmd_of(f.mm, start);
-
-		if (block && pmd && pmd_leaf(READ_ONCE(*pmd)))
-			ret = 0;	/* a huge entry maps the block */
-		else
-			ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-		goto out;
+		if (fault != VM_FAULT_NOPAGE) {
+			if (block && vidshare_block_is_huge(f.mm, start))
+				ret = 0;	/* a huge entry maps the block */
+			else
+				ret = fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+			goto out;
+		}
 	}
 	do {
 		ret = apply_to_page_range(f.mm, addr, end - addr, vidshare_fill_pte, &f);
@@ -336,7 +340,6 @@ static int vidshare_fill(struct vm_area_struct *vma)
 	unsigned int flags = vma->vm_flags & VM_WRITE ? FAULT_FLAG_WRITE : 0;
 	unsigned long bs, be, addr;
 	int ret = 0;
-	pmd_t *pmd;
 
 	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
 		return 0;
@@ -347,14 +350,12 @@ static int vidshare_fill(struct vm_area_struct *vma)
 	if (!ret && be < vma->vm_end)
 		ret = vidshare_fill_ptes(vma, be, vma->vm_end, false);
 	for (addr = bs; addr < be; addr += PMD_SIZE) {
-		pmd = vidshare_pmd_of(vma->vm_mm, addr);
-		if (pmd && pmd_leaf(READ_ONCE(*pmd)))
+		if (vidshare_block_is_huge(vma->vm_mm, addr))
 			continue;
 		ret = fixup_user_fault(vma->vm_mm, addr, flags, NULL);
 		if (ret)
 			break;
-		pmd = vidshare_pmd_of(vma->vm_mm, addr);
-		if (pmd && pmd_leaf(READ_ONCE(*pmd)))
+		if (vidshare_block_is_huge(vma->vm_mm, addr))
 			continue;
 		/* Transparent huge pages are off for the process: PTEs. */
 		for (; !ret && addr < be; addr += PMD_SIZE)
@@ -415,7 +416,6 @@ static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
 	struct vm_area_struct *vma = vmf->vma;
 	struct vidshare_map *map = vma->vm_private_data;
 	struct vidshare_device *vdev = map->vf->vdev;
-	unsigned long block = vmf->address & PMD_MASK;
 	vm_fault_t ret;
 	pgprot_t prot;
 	pmd_t pmd;
@@ -425,8 +425,7 @@ static vm_fault_t vidshare_insert_block(struct vm_fault *vmf, bool write)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
-	ret = vidshare_insert_pfn_pmd(vmf, PHYS_PFN(vdev->fb_phys + map->offset +
-						    (block - vma->vm_start)), write);
+	ret = vidshare_insert_pfn_pmd(vmf, vidshare_pfn(vma, vmf->address & PMD_MASK), write);
 	pmd = READ_ONCE(*vmf->pmd);
 	if (ret == VM_FAULT_NOPAGE && pmd_leaf(pmd)) {
 		prot = vidshare_memtype_of_pmd(pmd, vma->vm_page_prot);
