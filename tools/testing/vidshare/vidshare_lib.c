@@ -281,6 +281,22 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+long self_status(const char *name)
+{
+	size_t n = strlen(name);
+	const char *l;
+
+	if (read_file("/proc/self/status", procbuf, sizeof(procbuf)) < 0)
+		return -1;
+	for (l = procbuf; l; l = strchr(l, '\n')) {
+		if (*l == '\n')
+			l++;
+		if (!strncmp(l, name, n) && l[n] == ':')
+			return strtol(l + n + 1, NULL, 10);
+	}
+	return -1;
+}
+
 int write_file(const char *path, const char *str)
 {
 	ssize_t len = strlen(str), r;

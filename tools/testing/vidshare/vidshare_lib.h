@@ -130,6 +130,12 @@ ssize_t read_file(const char *path, char *buf, size_t size);
 
 int write_file(const char *path, const char *str);
 
+/*
+ * The number of field @name ("VmSize", "VmPTE", "THP_enabled") of
+ * /proc/self/status (kB for sizes), or -1. Uses procbuf.
+ */
+long self_status(const char *name);
+
 int read_uint(const char *path, unsigned int *val);
 
 int set_max_shares(unsigned int val);

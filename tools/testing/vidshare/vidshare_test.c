@@ -2106,8 +2106,7 @@ static bool huge_expected(void)
 	if (major < 6 || (major == 6 && minor < 12))
 		return false;
 	/* THP_enabled is 0 for a process with PR_SET_THP_DISABLE */
-	if (read_file("/proc/self/status", procbuf, sizeof(procbuf)) < 0 ||
-	    !strstr(procbuf, "THP_enabled:\t1"))
+	if (self_status("THP_enabled") != 1)
 		return false;
 	return access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0;
 }
@@ -2115,12 +2114,9 @@ static bool huge_expected(void)
 /* This process's page tables (VmPTE), in pages, or -1. */
 static long pt_pages(void)
 {
-	const char *l;
+	long kb = self_status("VmPTE");
 
-	if (read_file("/proc/self/status", procbuf, sizeof(procbuf)) < 0)
-		return -1;
-	l = strstr(procbuf, "VmPTE:");
-	return l ? strtol(l + 6, NULL, 10) * 1024 / (long)page_size() : -1;
+	return kb < 0 ? -1 : kb * 1024 / (long)page_size();
 }
 
 /* Minor faults of this process so far. */
@@ -2855,20 +2851,6 @@ TEST_F(limits, max_map_count_reached_gives_enomem_and_leaks_nothing)
 	EXPECT_EQ(0, close(fd));
 }
 
-/* Kilobytes of address space this process uses, from /proc/self/status. */
-static long vm_size_kb(void)
-{
-	long kb = -1;
-	char *line;
-
-	if (read_file("/proc/self/status", procbuf, sizeof(procbuf)) < 0)
-		return -1;
-	line = strstr(procbuf, "\nVmSize:");
-	if (line)
-		sscanf(line, "\nVmSize: %ld", &kb);
-	return kb;
-}
-
 TEST_F(limits, address_space_limit_gives_enomem_and_leaks_nothing)
 {
 	const uint64_t p = self->page;
@@ -2885,7 +2867,7 @@ TEST_F(limits, address_space_limit_gives_enomem_and_leaks_nothing)
 
 		if (fd < 0 || vs_info(fd, &info))
 			_exit(10);
-		kb = vm_size_kb();
+		kb = self_status("VmSize");
 		if (kb <= 0)
 			_exit(11);
 		/* Room for a few pages, not for the whole frame buffer. */
