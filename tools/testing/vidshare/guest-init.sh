@@ -938,14 +938,9 @@ bench_runs=$(sed -n 's/.*vidshare_bench\.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
 bench_runs=${bench_runs:-21}
 bench() { vidshare_bench --runs "$bench_runs" "$@"; }
 
-# bench_pci: the std VGA (PCI 1234:1111), found by its ids, never its slot.
-bench_pci() {
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x1111 ] &&
-			{ basename "$d"; return 0; }
-	done
-	return 1
-}
+# bench_pci: the std VGA (PCI 1234:1111, class 0300, a 16 MiB BAR0), found
+# by its ids, never its slot.
+bench_pci() { find_pci 1234 1111 0300 0 0x1000000; }
 
 # bench_settle: wait until the boot's crypto self-tests are done (no
 # cryptomgr_test kthread left): they run for about half a second of guest
